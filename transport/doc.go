@@ -16,7 +16,10 @@
 // from package sim, or a real instrument reached through package visa, can
 // be served over every protocol.
 //
-// Deadlines travel in the context: the caller folds its VISA timeout into
-// ctx with context.WithDeadline, and a transport that must tell its peer a
-// timeout (VXI-11 io_timeout, for example) derives it from ctx.Deadline().
+// Deadlines travel in the context, and a transport honours both signals:
+// ctx.Deadline() (set socket deadlines or timers from it; VXI-11 derives its
+// io_timeout from it) and ctx.Done() (cancellation). The VISA session layer
+// folds its timeout attribute into ctx.Deadline() without allocating a timer
+// on every call, so ctx.Done() alone may not fire when the deadline passes:
+// a transport that waits on channels must arm its own timer from Deadline().
 package transport
