@@ -1,0 +1,54 @@
+# govisa — make demo · test · bench · fuzz · lint · cross
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 20s
+BENCHTIME ?= 1s
+STATICCHECK_VERSION ?= v0.8.2
+CROSS_TARGETS = linux/amd64 linux/arm linux/arm64 linux/mips linux/riscv64 darwin/arm64 windows/amd64
+
+.PHONY: demo test fmt-check vet unit cross bench fuzz lint build
+
+## demo: start simulated instruments on loopback and talk to them through the public API
+demo:
+	$(GO) run ./cmd/govisa demo
+
+## build: the govisa CLI into bin/
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/govisa ./cmd/govisa
+
+## test: gofmt check, go vet, race tests (fuzz seeds included), cross builds
+test: fmt-check vet unit cross
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+cross:
+	@set -e; for t in $(CROSS_TARGETS); do \
+		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} go build ./..."; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./...; \
+	done
+
+## bench: every benchmark, each reporting its ratio to a bare TCP baseline measured in the same run
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## lint: staticcheck, installed at a pinned version
+lint:
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$$($(GO) env GOPATH)/bin/staticcheck $(PKGS)
