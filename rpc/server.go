@@ -229,11 +229,12 @@ func (s *Server) isClosing() bool {
 func (s *Server) serveConn(sc *serverConn) {
 	defer s.wg.Done()
 	conn := sc.conn
-	ctx := s.baseCtx
+	// The hook gets the cancellable context, so that what it registers
+	// (context.AfterFunc) runs when this connection ends.
+	ctx, cancel := context.WithCancel(s.baseCtx)
 	if s.ConnContext != nil {
 		ctx = s.ConnContext(ctx, conn)
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	defer func() {
 		cancel()
 		conn.Close()
