@@ -88,7 +88,10 @@ func durationToTmo(d time.Duration) uint32 {
 	case d == 0:
 		return VI_TMO_IMMEDIATE
 	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
+	ms := d / time.Millisecond
+	if d%time.Millisecond != 0 {
+		ms++ // round up without risking overflow near MaxInt64
+	}
 	if ms >= time.Duration(VI_TMO_INFINITE) {
 		return VI_TMO_INFINITE - 1
 	}
