@@ -71,9 +71,9 @@ func TestSearchMatch(t *testing.T) {
 		{"(GPIB|VXI)?*INSTR", []string{"GPIB0::2::INSTR", "GPIB1::1::5::INSTR", "GPIB-VXI1::8::INSTR", "VXI0::1::INSTR"}},
 		// | binds loosest: VXI|GPIB?*INTFC is (VXI)|(GPIB?*INTFC).
 		{"VXI|GPIB?*INTFC", []string{"GPIB0::INTFC"}},
-		{"gpib0::intfc", []string{"GPIB0::INTFC"}},                               // case-insensitive
-		{"GPIB0", nil},                                                            // anchored at the end
-		{"?*::2::INSTR", []string{"GPIB0::2::INSTR"}},                             // anchored at the start
+		{"gpib0::intfc", []string{"GPIB0::INTFC"}}, // case-insensitive
+		{"GPIB0", nil}, // anchored at the end
+		{"?*::2::INSTR", []string{"GPIB0::2::INSTR"}},                              // anchored at the start
 		{"TCPIP0::192.168.1.5::?*", []string{"TCPIP0::192.168.1.5::inst0::INSTR"}}, // '.' is literal
 		{"TCPIP0::192?168?1?5::?*", []string{"TCPIP0::192.168.1.5::inst0::INSTR"}},
 		{"TCPIP0::\\[fe80::1\\]::?*", []string{"TCPIP0::[fe80::1]::hislip0::INSTR"}},
