@@ -1,0 +1,86 @@
+package socket
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+)
+
+// aLongTimeAgo is a deadline in the past: setting it makes a blocked
+// Read or Write on a net.Conn return at once with a timeout error.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// watcher turns a context into net.Conn deadlines.
+//
+// ctx.Deadline() becomes the socket deadline, so a deadline fires even when
+// ctx.Done() is never closed (see the transport package's deadline
+// contract). Cancellation of ctx is turned into a past deadline by a
+// context.AfterFunc registration. The registration is kept for as long as
+// successive operations use a context with the same Done channel, which is
+// the common case (one context per query, or one long-lived session
+// context): registering anew on every call would cost allocations, and for
+// contexts outside the standard library a goroutine, on every Read.
+type watcher struct {
+	nc net.Conn
+
+	mu   sync.Mutex
+	done <-chan struct{} // Done channel of the registered context
+	stop func() bool     // stops the registration; nil when none
+}
+
+// arm sets the read (read=true) or write deadline from ctx and makes sure a
+// cancellation of ctx interrupts the operation. It returns ctx.Err() when
+// ctx is already done; the check comes after the deadline is set, so a
+// cancellation racing with arm is never lost.
+func (w *watcher) arm(ctx context.Context, read bool) error {
+	d, _ := ctx.Deadline()
+	done := ctx.Done()
+	w.mu.Lock()
+	if done != w.done {
+		if w.stop != nil {
+			w.stop()
+			w.stop = nil
+		}
+		w.done = done
+		if done != nil {
+			w.stop = context.AfterFunc(ctx, w.fire(done))
+		}
+	}
+	var err error
+	if read {
+		err = w.nc.SetReadDeadline(d)
+	} else {
+		err = w.nc.SetWriteDeadline(d)
+	}
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// fire returns the cancellation callback for the context whose Done
+// channel is done. It acts only while that context is still the registered
+// one: once an operation has moved on to another context, a late callback
+// must not interrupt it.
+func (w *watcher) fire(done <-chan struct{}) func() {
+	return func() {
+		w.mu.Lock()
+		if w.done == done {
+			_ = w.nc.SetDeadline(aLongTimeAgo)
+		}
+		w.mu.Unlock()
+	}
+}
+
+// release drops the registration (on Close).
+func (w *watcher) release() {
+	w.mu.Lock()
+	if w.stop != nil {
+		w.stop()
+		w.stop = nil
+	}
+	w.done = nil
+	w.mu.Unlock()
+}
