@@ -1,0 +1,84 @@
+package hislip
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/govisa/govisa/transport"
+)
+
+// Option configures [Dial].
+type Option func(*config)
+
+type config struct {
+	vendor       string
+	version      uint16
+	mode         int8 // -1 server's choice, 0 synchronized, 1 overlapped
+	maxMessageKB uint32
+	keepAlive    time.Duration
+	logger       *slog.Logger
+	dialer       *net.Dialer
+	tls          *tls.Config
+	tlsRequired  bool
+	sasl         *SASLCredentials
+	lockType     transport.LockType
+	lockKey      string
+	lockTimeout  time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		vendor:       "GO",
+		version:      Version20,
+		mode:         -1,
+		maxMessageKB: 1024,
+	}
+}
+
+// WithVendorID sets the two-character client vendor id sent in Initialize
+// (default "GO").
+func WithVendorID(id string) Option { return func(c *config) { c.vendor = id } }
+
+// WithVersion sets the highest protocol version the client offers (default
+// [Version20]); the session uses the smaller of this and the server's.
+func WithVersion(v uint16) Option { return func(c *config) { c.version = v } }
+
+// WithOverlapped asks for overlapped (true) or synchronized (false) mode
+// (VI_ATTR_TCPIP_HISLIP_OVERLAP_EN). When the server's initial mode differs,
+// Dial switches with a device clear, the only way the protocol offers.
+// Without this option the server's initial mode is kept.
+func WithOverlapped(on bool) Option {
+	return func(c *config) {
+		c.mode = 0
+		if on {
+			c.mode = 1
+		}
+	}
+}
+
+// WithMaxMessageKB sets the largest message, in KiB, the client accepts from
+// the server (VI_ATTR_TCPIP_HISLIP_MAX_MESSAGE_KB, default 1024). The client
+// streams payloads into the caller's buffers, so this bounds the server's
+// message size, not a client allocation.
+func WithMaxMessageKB(kb uint32) Option { return func(c *config) { c.maxMessageKB = kb } }
+
+// WithKeepAlive sets the TCP keepalive period of both channels
+// (VI_ATTR_TCPIP_KEEPALIVE); a negative value disables keepalive, zero keeps
+// the Go default (enabled, 15 s).
+func WithKeepAlive(d time.Duration) Option { return func(c *config) { c.keepAlive = d } }
+
+// WithLogger sets a logger for protocol tracing at debug level; nil (the
+// default) is silent. Credentials are never logged.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithDialer sets the dialer used for both channels.
+func WithDialer(d *net.Dialer) Option { return func(c *config) { c.dialer = d } }
+
+// WithLockOnOpen takes a lock right after initialization (VISA
+// viOpen with VI_EXCLUSIVE_LOCK or VI_SHARED_LOCK); Dial fails if the lock
+// is not granted within timeout.
+func WithLockOnOpen(typ transport.LockType, key string, timeout time.Duration) Option {
+	return func(c *config) { c.lockType, c.lockKey, c.lockTimeout = typ, key, timeout }
+}

@@ -1,0 +1,298 @@
+package hislip
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/govisa/govisa/transport"
+)
+
+// session is the server side of one HiSLIP session.
+type session struct {
+	srv     *Server
+	dev     *devState
+	id      uint16
+	version uint16
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	syncConn   net.Conn
+	asyncConn  net.Conn // set once by attachAsync
+	asyncReady chan struct{}
+	syncW      sync.Mutex
+	asyncW     sync.Mutex
+	clientMax  atomic.Uint64 // largest message (header included) the client accepts
+	srqCh      chan struct{}
+	closeOnce  sync.Once
+
+	mu             sync.Mutex
+	overlapped     bool
+	clearing       bool
+	opCtx          context.Context // cancelled by device clear
+	opCancel       context.CancelFunc
+	gen            uint64 // bumped when pending output becomes void
+	lastClientID   uint32 // last Data/DataEnd/Trigger received
+	msgOpen        bool   // a program message is partly received
+	msgQuery       bool   // the open message contains '?'
+	queries        int    // queries whose response has not ended yet
+	querySince     time.Time
+	respInProgress bool // a response is partly sent
+	mavPending     bool // synchronized mode MAV
+	rmtExpected    bool
+	srvNextID      uint32 // overlapped-mode server MessageIDs
+	srvLastSent    uint32
+	srvSent        bool
+	pumpCancel     context.CancelFunc
+	pumpDone       chan struct{}
+	lockCancel     context.CancelFunc
+	lockDone       chan struct{}
+	sec            secState
+}
+
+func newSession(srv *Server, d *devState, id, ver uint16, conn net.Conn) *session {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{
+		srv: srv, dev: d, id: id, version: ver, ctx: ctx, cancel: cancel,
+		syncConn: conn, asyncReady: make(chan struct{}), srqCh: make(chan struct{}, 1),
+		overlapped: srv.Overlapped, lastClientID: firstMessageID - 2, srvNextID: firstMessageID,
+	}
+	s.opCtx, s.opCancel = context.WithCancel(ctx)
+	// lxi-rs assumes 256 bytes until told; pyvisa-py and MSL both assume
+	// 1 MiB and always negotiate, so 1 MiB avoids needless splitting.
+	s.clientMax.Store(1 << 20)
+	d.addSession(s)
+	return s
+}
+
+func (s *session) debug(msg string, args ...any) {
+	s.srv.debug(msg, append(args, "session", s.id)...)
+}
+
+func (s *session) attachAsync(conn net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.asyncConn != nil || s.ctx.Err() != nil {
+		return false
+	}
+	s.asyncConn = conn
+	close(s.asyncReady)
+	s.srv.wg.Add(1)
+	go s.srqLoop()
+	return true
+}
+
+func (s *session) hasAsync() bool {
+	select {
+	case <-s.asyncReady:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *session) srqLoop() {
+	defer s.srv.wg.Done()
+	for {
+		select {
+		case <-s.srqCh:
+			// The status byte is not read here: a serial poll would
+			// acknowledge RQS, which only the client's status query may do.
+			if s.writeAsync(AppendMessage(nil, MsgAsyncServiceRequest, 0x40, 0, nil)) != nil {
+				return
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *session) close() {
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.syncConn.Close()
+		s.mu.Lock()
+		ac := s.asyncConn
+		s.mu.Unlock()
+		if ac != nil {
+			ac.Close()
+		}
+		s.dev.drop(s)
+		s.srv.removeSession(s)
+		s.debug("hislip: session closed")
+	})
+}
+
+// fatal sends FatalError on both channels (best effort) and closes.
+func (s *session) fatal(code uint8, text string) {
+	s.debug("hislip: fatal", "code", code, "text", text)
+	msg := AppendMessage(nil, MsgFatalError, code, 0, []byte(text))
+	s.syncW.Lock()
+	_ = s.syncConn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = s.syncConn.Write(msg)
+	s.syncW.Unlock()
+	if s.hasAsync() {
+		s.asyncW.Lock()
+		_ = s.asyncConn.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = s.asyncConn.Write(msg)
+		s.asyncW.Unlock()
+	}
+	s.close()
+}
+
+func (s *session) writeSync(b []byte) error {
+	s.syncW.Lock()
+	defer s.syncW.Unlock()
+	_, err := s.syncConn.Write(b)
+	return err
+}
+
+func (s *session) writeAsync(b []byte) error {
+	if !s.hasAsync() {
+		return transport.ErrClosed
+	}
+	s.asyncW.Lock()
+	defer s.asyncW.Unlock()
+	_, err := s.asyncConn.Write(b)
+	return err
+}
+
+// busyFor reports whether the device must keep serving this session: a
+// message is half received, a response half sent, or a query is waiting
+// for its response (for at most respTO).
+func (s *session) busyFor(respTO time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx.Err() != nil {
+		return false
+	}
+	return s.msgOpen || s.respInProgress || (s.queries > 0 && time.Since(s.querySince) < respTO)
+}
+
+// startPump starts the goroutine that forwards the device's output to this
+// session, unless it runs already.
+func (s *session) startPump() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pumpDone != nil || s.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	done := make(chan struct{})
+	s.pumpCancel, s.pumpDone = cancel, done
+	s.srv.wg.Add(1)
+	go s.pump(ctx, done)
+}
+
+// stopPump stops the output goroutine and waits for it.
+func (s *session) stopPump() {
+	s.mu.Lock()
+	cancel, done := s.pumpCancel, s.pumpDone
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+var pumpBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// pump reads the device's responses and sends them as Data/DataEnd. Each
+// device read becomes one message, sized to the client's maximum.
+func (s *session) pump(ctx context.Context, done chan struct{}) {
+	defer s.srv.wg.Done()
+	defer close(done)
+	defer func() {
+		s.mu.Lock()
+		if s.pumpDone == done {
+			s.pumpCancel, s.pumpDone = nil, nil
+		}
+		s.mu.Unlock()
+	}()
+	bp := pumpBufs.Get().(*[]byte)
+	defer pumpBufs.Put(bp)
+	buf := *bp
+	for {
+		lim := uint64(len(buf))
+		if cm := s.clientMax.Load(); cm > HeaderSize && cm-HeaderSize < lim {
+			lim = cm - HeaderSize
+		} else if cm <= HeaderSize {
+			lim = 1
+		}
+		s.mu.Lock()
+		gen := s.gen
+		s.mu.Unlock()
+		n, end, err := s.dev.dev.Read(ctx, buf[:lim])
+		if n > 0 || end {
+			if derr := s.deliver(gen, buf[:n], end); derr != nil {
+				s.close()
+				return
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if !errors.Is(err, transport.ErrAborted) && !errors.Is(err, transport.ErrTimeout) {
+				s.debug("hislip: device read", "err", err)
+			}
+			// Avoid spinning on a device that keeps failing.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// deliver sends one chunk of device output unless it became void (device
+// clear or interrupted) since the read started.
+func (s *session) deliver(gen uint64, p []byte, end bool) error {
+	s.mu.Lock()
+	if s.gen != gen || s.clearing {
+		s.mu.Unlock()
+		return nil
+	}
+	var id uint32
+	if s.overlapped {
+		id = s.srvNextID
+		s.srvNextID += 2
+		s.srvLastSent, s.srvSent = id, true
+	} else {
+		// The DataEnd carries the MessageID of the message whose end
+		// produced it; Data may carry it too.
+		id = s.lastClientID
+		s.mavPending = true
+		if end {
+			s.rmtExpected = true
+		}
+	}
+	s.respInProgress = !end
+	if end && s.queries > 0 {
+		s.queries--
+	}
+	typ := MsgData
+	if end {
+		typ = MsgDataEnd
+	}
+	s.syncW.Lock()
+	s.mu.Unlock()
+	var hb [HeaderSize]byte
+	Header{Type: typ, Param: id, Length: uint64(len(p))}.Put(hb[:])
+	var err error
+	if len(p) <= 4096 {
+		_, err = s.syncConn.Write(append(hb[:], p...))
+	} else {
+		bufs := net.Buffers{hb[:], p}
+		_, err = bufs.WriteTo(s.syncConn)
+	}
+	s.syncW.Unlock()
+	if end {
+		s.dev.released()
+	}
+	return err
+}
