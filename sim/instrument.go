@@ -285,10 +285,12 @@ type Instrument struct {
 	handlers   map[string]CommandFunc
 	input      []byte
 	discarding bool
-	out        *pending
+	out        *pending // nil, or &outBuf
+	outBuf     pending
 	nextID     uint64
 	timer      *time.Timer
-	changed    chan struct{} // closed and replaced on every output change
+	changed    chan struct{} // closed and replaced on output changes while readers wait
+	waiters    int           // Reads blocked on changed
 	clearGen   uint64
 	remote     bool
 	lockout    bool
@@ -451,12 +453,15 @@ var (
 // execute runs the commands of one program message and queues the
 // response message.
 func (in *Instrument) execute(msg string) {
-	in.log.Debug("sim: program message", "msg", msg)
+	if in.log.Enabled(context.Background(), slog.LevelDebug) { // boxing msg allocates
+		in.log.Debug("sim: program message", "msg", msg)
+	}
 	if in.out != nil {
 		in.dropResponse()
 		in.st.PushError(*ErrQueryInterrupted)
 	}
-	var parts []Response
+	var partsBuf [4]Response
+	parts := partsBuf[:0]
 	allText := true
 	for unit := range splitUnits(msg) {
 		cmd := parseUnit(unit)
@@ -484,7 +489,10 @@ func (in *Instrument) execute(msg string) {
 		return
 	}
 	var r Response
-	if allText {
+	switch {
+	case allText && len(parts) == 1:
+		r = textResponse(string(parts[0].(textResponse)) + "\n")
+	case allText:
 		// The common case: one allocation for the whole message.
 		var sb strings.Builder
 		for i, p := range parts {
@@ -495,7 +503,7 @@ func (in *Instrument) execute(msg string) {
 		}
 		sb.WriteByte('\n')
 		r = textResponse(sb.String())
-	} else {
+	default:
 		all := make([]Response, 0, 2*len(parts))
 		for i, p := range parts {
 			if i > 0 {
@@ -514,7 +522,9 @@ func (in *Instrument) pushErr(err error, cmd Command) {
 	if !ok {
 		e = &Error{-300, "Device-specific error;" + err.Error()}
 	}
-	in.log.Debug("sim: command error", "header", cmd.Header, "error", e.String())
+	if in.log.Enabled(context.Background(), slog.LevelDebug) {
+		in.log.Debug("sim: command error", "header", cmd.Header, "error", e.String())
+	}
 	in.st.PushError(*e)
 }
 
@@ -559,7 +569,9 @@ func parseUnit(u string) Command {
 // delay set by SetResponseDelay.
 func (in *Instrument) queueResponse(r Response) {
 	in.nextID++
-	p := &pending{r: r, size: r.Size(), id: in.nextID}
+	// Only one response is ever queued, so its record is reused.
+	in.outBuf = pending{r: r, size: r.Size(), id: in.nextID}
+	p := &in.outBuf
 	in.out = p
 	if d := in.st.delay; d > 0 {
 		in.st.delay = 0
@@ -590,12 +602,16 @@ func (in *Instrument) dropResponse() {
 		in.timer = nil
 	}
 	in.out = nil
+	in.outBuf = pending{}
 	in.st.setMAV(false)
 	in.broadcast()
 }
 
 // broadcast wakes every blocked Read.
 func (in *Instrument) broadcast() {
+	if in.waiters == 0 {
+		return // nobody holds the channel: keep it, save an allocation
+	}
 	close(in.changed)
 	in.changed = make(chan struct{})
 }
@@ -654,19 +670,27 @@ func (in *Instrument) Read(ctx context.Context, p []byte) (int, bool, error) {
 			end := o.off == o.size
 			if end {
 				in.out = nil
+				in.outBuf = pending{} // drop the Response for the GC
 				in.st.setMAV(false)
 			}
 			in.unlockNotify()
 			return n, end, nil
 		}
 		ch := in.changed
+		in.waiters++
 		in.mu.Unlock()
+		var ctxErr error
 		select {
 		case <-ctx.Done():
-			return 0, false, transport.NetError("read", ctx.Err())
+			ctxErr = ctx.Err()
 		case <-ch:
 		}
 		in.mu.Lock()
+		in.waiters--
+		if ctxErr != nil {
+			in.mu.Unlock()
+			return 0, false, transport.NetError("read", ctxErr)
+		}
 	}
 }
 
