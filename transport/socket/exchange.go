@@ -26,7 +26,7 @@ import (
 type exchange struct {
 	timeout time.Duration
 
-	mu       sync.Mutex // never held while calling the device or the network
+	mu       sync.Mutex    // never held while calling the device or the network
 	changed  chan struct{} // closed and replaced on every state change
 	owner    *serverConn
 	queue    []*serverConn // waiting connections, first come first served
