@@ -347,8 +347,18 @@ func armDeadline(ctx context.Context, conn net.Conn) func() {
 	if ctx.Done() == nil {
 		return func() {}
 	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
-	return func() { stop() }
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = conn.SetDeadline(aLongTimeAgo)
+		close(fired)
+	})
+	return func() {
+		// If the hook already started, wait for it: otherwise its past
+		// deadline could land after the next operation armed its own.
+		if !stop() {
+			<-fired
+		}
+	}
 }
 
 // ctxErr classifies an I/O error, preferring the context's reason and the

@@ -46,6 +46,7 @@ type session struct {
 	srvNextID      uint32 // overlapped-mode server MessageIDs
 	srvLastSent    uint32
 	srvSent        bool
+	readCancel     context.CancelFunc // cancels the pump's current device read
 	pumpCancel     context.CancelFunc
 	pumpDone       chan struct{}
 	lockCancel     context.CancelFunc
@@ -222,10 +223,15 @@ func (s *session) pump(ctx context.Context, done chan struct{}) {
 		} else if cm <= HeaderSize {
 			lim = 1
 		}
+		// Each read has its own context so that bumpGen can restart an
+		// idle read: output read after the bump then counts as new.
+		rctx, rcancel := context.WithCancel(ctx)
 		s.mu.Lock()
 		gen := s.gen
+		s.readCancel = rcancel
 		s.mu.Unlock()
-		n, end, err := s.dev.dev.Read(ctx, buf[:lim])
+		n, end, err := s.dev.dev.Read(rctx, buf[:lim])
+		rcancel()
 		if n > 0 || end {
 			if derr := s.deliver(gen, buf[:n], end); derr != nil {
 				s.close()
@@ -235,6 +241,9 @@ func (s *session) pump(ctx context.Context, done chan struct{}) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return
+			}
+			if rctx.Err() != nil {
+				continue
 			}
 			if !errors.Is(err, transport.ErrAborted) && !errors.Is(err, transport.ErrTimeout) {
 				s.debug("hislip: device read", "err", err)
@@ -246,6 +255,15 @@ func (s *session) pump(ctx context.Context, done chan struct{}) {
 			case <-time.After(5 * time.Millisecond):
 			}
 		}
+	}
+}
+
+// bumpGen voids output read so far (device clear, interrupted) and
+// restarts the pump's pending read; s.mu must be held.
+func (s *session) bumpGen() {
+	s.gen++
+	if s.readCancel != nil {
+		s.readCancel()
 	}
 }
 

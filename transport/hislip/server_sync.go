@@ -123,7 +123,7 @@ func (s *session) handleData(h Header, p []byte) {
 		// sent: IEEE 488.2 "query interrupted".
 		if !s.msgOpen && (s.queries > 0 || s.respInProgress) {
 			interrupt = true
-			s.gen++
+			s.bumpGen()
 			s.queries, s.respInProgress, s.mavPending = 0, false, false
 		}
 	}
@@ -178,7 +178,7 @@ func (s *session) clearComplete(features uint8) error {
 	s.mu.Lock()
 	s.overlapped = features&1 != 0
 	s.clearing = false
-	s.gen++
+	s.bumpGen()
 	s.lastClientID = firstMessageID - 2
 	s.srvNextID, s.srvSent = firstMessageID, false
 	s.rmtExpected, s.mavPending, s.respInProgress = false, false, false
@@ -194,7 +194,7 @@ func (s *session) clearComplete(features uint8) error {
 func (s *session) startClear() {
 	s.mu.Lock()
 	s.clearing = true
-	s.gen++
+	s.bumpGen()
 	s.opCancel()
 	s.opCtx, s.opCancel = context.WithCancel(s.ctx)
 	s.rmtExpected, s.mavPending, s.respInProgress = false, false, false
