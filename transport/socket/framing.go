@@ -102,7 +102,8 @@ func (s *Splitter) resetState() {
 
 // Feed consumes p and calls emit for every segment it completes, in
 // stream order. A segment aliases p or the Splitter's buffer and is valid
-// only during the call. Concatenating every segment emitted so far with the
+// only during the call; SegMessage and SegPart segments are at most Max
+// bytes (SegDropped ones alias p and are not buffered). Concatenating every segment emitted so far with the
 // Pending bytes gives back exactly the bytes fed. If emit fails, Feed stops
 // and returns its error; the Splitter must then be Reset before reuse.
 func (s *Splitter) Feed(p []byte, emit func(kind SegmentKind, seg []byte) error) error {
