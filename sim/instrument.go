@@ -318,6 +318,9 @@ func NewInstrument(opts ...Option) *Instrument {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.maxInput <= 0 {
+		cfg.maxInput = DefaultMaxInput
+	}
 	in := &Instrument{
 		cfg:      cfg,
 		log:      cfg.log,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -556,4 +557,29 @@ func TestRQSWithdrawnWhenReasonGoes(t *testing.T) {
 	write(t, ti, "*OPC?")
 	readMsg(t, ti, 10)
 	assert.Equal(t, byte(0), stb(t, ti), "reading the response withdrew the MAV service request")
+}
+
+func TestLogger(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	h := slog.NewTextHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug})
+	ti := NewTestInstrument(WithLogger(slog.New(h)), WithMaxInput(0))
+	defer ti.SubscribeSRQ(func() {})()
+	write(t, ti, "*SRE 4;FOO")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Contains(t, buf.String(), "*SRE 4;FOO")
+	assert.Contains(t, buf.String(), "Undefined header")
+	assert.Contains(t, buf.String(), "service request")
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

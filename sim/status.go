@@ -47,7 +47,9 @@ const DefaultErrorQueueSize = 32
 // hands it to command handlers through [State]. Every mutation re-evaluates
 // the service request condition; a rising edge of (STB & SRE & 0xBF) sets
 // RQS and is reported to the owner, which notifies SRQ subscribers after it
-// releases its lock.
+// releases its lock. RQS is cleared by a serial poll, and withdrawn when the
+// condition becomes false before anyone polled (reading the response that
+// set MAV, *ESR?, *CLS, a lower *SRE).
 type Status struct {
 	esr, ese, sre byte
 	dev           byte // device-specific STB bits set by the instrument (0x01, 0x02, 0x08, 0x80)
