@@ -389,16 +389,18 @@ func (c *Client) readLoop() {
 	defer close(c.done)
 	if c.stream {
 		rr := NewRecordReader(c.conn, c.cfg.maxRecord)
+		d := new(Decoder)
 		for {
 			rec, err := rr.ReadRecord()
 			if err != nil {
 				c.fail(readErr(err))
 				return
 			}
-			c.dispatch(rec)
+			c.dispatch(d, rec)
 		}
 	}
 	buf := make([]byte, min(c.cfg.maxRecord, 65535))
+	d := new(Decoder)
 	for {
 		n, err := c.conn.Read(buf)
 		if err != nil {
@@ -411,7 +413,7 @@ func (c *Client) readLoop() {
 			c.fail(readErr(err))
 			return
 		}
-		c.dispatch(buf[:n])
+		c.dispatch(d, buf[:n])
 	}
 }
 
@@ -426,10 +428,10 @@ func readErr(err error) error {
 }
 
 // dispatch hands one reply to its caller.
-func (c *Client) dispatch(msg []byte) {
-	var d Decoder
+// d is the reader goroutine's own decoder, reused for every reply.
+func (c *Client) dispatch(d *Decoder, msg []byte) {
 	d.Reset(msg)
-	xid, t, err := DecodeMessageHead(&d)
+	xid, t, err := DecodeMessageHead(d)
 	if err != nil || t != Reply {
 		c.logger().Debug("rpc client: dropped a message that is not a reply", "len", len(msg))
 		return
@@ -442,7 +444,7 @@ func (c *Client) dispatch(msg []byte) {
 		c.logger().Debug("rpc client: dropped a reply nobody waits for", "xid", xid)
 		return
 	}
-	p.done <- decodeReply(&d, p.res)
+	p.done <- decodeReply(d, p.res)
 }
 
 func decodeReply(d *Decoder, res Decodable) (err error) {

@@ -7,22 +7,30 @@ import (
 	"runtime/debug"
 )
 
+// callState is the per-connection scratch space of handle, reused from
+// call to call so that dispatching does not allocate.
+type callState struct {
+	req Request
+	d   Decoder
+}
+
 // handle decodes one call message and appends the reply to out. It returns
 // reply false when nothing is to be sent: a message that is not a call, a
 // call too short to answer, or a one-way procedure.
-func (s *Server) handle(ctx context.Context, msg, out []byte, network string, local, remote net.Addr) ([]byte, bool) {
-	var d Decoder
+func (s *Server) handle(ctx context.Context, st *callState, msg, out []byte, network string, local, remote net.Addr) ([]byte, bool) {
+	d := &st.d
 	d.Reset(msg)
-	xid, t, err := DecodeMessageHead(&d)
+	xid, t, err := DecodeMessageHead(d)
 	if err != nil || t != Call {
 		// Replies arriving at a server, and fragments of noise, are ignored.
 		return out, false
 	}
-	req := Request{Network: network, LocalAddr: local, RemoteAddr: remote}
+	st.req = Request{Network: network, LocalAddr: local, RemoteAddr: remote}
+	req := &st.req
 	req.XID = xid
 	rh := ReplyHeader{XID: xid}
 	start := len(out)
-	if err := req.CallHeader.DecodeBody(&d); err != nil {
+	if err := req.CallHeader.DecodeBody(d); err != nil {
 		if d.Offset() < 24 {
 			// Not even rpcvers/prog/vers/proc: nothing sensible to answer.
 			s.log().Debug("rpc server: truncated call header", "remote", remote, "xid", xid)
@@ -37,13 +45,13 @@ func (s *Server) handle(ctx context.Context, msg, out []byte, network string, lo
 	if req.RPCVers != RPCVersion {
 		return denyVersion(out, &rh), true
 	}
-	if st := checkAuth(&req.Cred); st != AuthOK {
-		rh.Stat, rh.Reject, rh.Auth = MsgDenied, AuthError, st
+	if as := checkAuth(&req.Cred); as != AuthOK {
+		rh.Stat, rh.Reject, rh.Auth = MsgDenied, AuthError, as
 		return rh.AppendXDR(out), true
 	}
-	h, st, lo, hi := s.lookup(req.Prog, req.Vers)
+	h, stat, lo, hi := s.lookup(req.Prog, req.Vers)
 	if h == nil {
-		rh.Accept, rh.Low, rh.High = st, lo, hi
+		rh.Accept, rh.Low, rh.High = stat, lo, hi
 		return rh.AppendXDR(out), true
 	}
 	if req.Proc == 0 {
@@ -53,8 +61,8 @@ func (s *Server) handle(ctx context.Context, msg, out []byte, network string, lo
 		return rh.AppendXDR(out), true
 	}
 	out = rh.AppendXDR(out)
-	req.Args = &d
-	res, err := s.call(ctx, h, &req, out)
+	req.Args = d
+	res, err := s.call(ctx, h, req, out)
 	switch {
 	case err == nil && d.Err() == nil && d.Len() == 0:
 		if res == nil {

@@ -97,7 +97,7 @@ func FuzzRPCMessage(f *testing.F) {
 				t.Fatalf("reply header round trip: %v", err)
 			}
 		}
-		out, reply := srv.handle(context.Background(), data, nil, "tcp", addr, addr)
+		out, reply := srv.handle(context.Background(), new(callState), data, nil, "tcp", addr, addr)
 		if !reply {
 			return
 		}

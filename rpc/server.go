@@ -20,7 +20,9 @@ var ErrServerClosed = transport.Errorf("rpc serve", transport.ErrClosed, errors.
 // sends no reply at all (VXI-11's device_intr_srq is such a procedure).
 var NoReply = errors.New("rpc: no reply")
 
-// Request is one incoming call as a [Handler] sees it.
+// Request is one incoming call as a [Handler] sees it. The server reuses it
+// for the next call on the same connection: do not keep it after the
+// handler returns.
 type Request struct {
 	CallHeader
 	// Args holds the encoded arguments. It aliases the server's receive
@@ -244,6 +246,7 @@ func (s *Server) serveConn(sc *serverConn) {
 	}()
 	rr := NewRecordReader(conn, s.MaxRecord)
 	out := make([]byte, 0, 512)
+	st := new(callState)
 	for {
 		rec, err := rr.ReadRecord()
 		if err != nil {
@@ -262,7 +265,7 @@ func (s *Server) serveConn(sc *serverConn) {
 		sc.busy = true
 		s.mu.Unlock()
 		var reply bool
-		out, reply = s.handle(ctx, rec, AppendRecordMark(out[:0]), "tcp", conn.LocalAddr(), conn.RemoteAddr())
+		out, reply = s.handle(ctx, st, rec, AppendRecordMark(out[:0]), "tcp", conn.LocalAddr(), conn.RemoteAddr())
 		if reply {
 			if err := FinishRecord(out); err != nil {
 				s.log().Error("rpc server: reply too large", "err", err)
@@ -309,6 +312,7 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 	}()
 	buf := make([]byte, 65536)
 	out := make([]byte, 0, 512)
+	st := new(callState)
 	for {
 		n, addr, err := pc.ReadFrom(buf)
 		if err != nil {
@@ -322,7 +326,7 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 			return transport.NetError("rpc serve", err)
 		}
 		var reply bool
-		out, reply = s.handle(s.baseCtx, buf[:n], out[:0], "udp", pc.LocalAddr(), addr)
+		out, reply = s.handle(s.baseCtx, st, buf[:n], out[:0], "udp", pc.LocalAddr(), addr)
 		if cap(out) > maxPooledBuf {
 			out = make([]byte, 0, 512)
 		}
