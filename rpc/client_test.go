@@ -382,3 +382,44 @@ func TestUDPMessageTooLarge(t *testing.T) {
 	c := dialT(t, "udp", ts.udp)
 	assert.ErrorIs(t, c.Call(ctxT(t), testProg, 1, procEcho, opaque(make([]byte, 70000)), nil), transport.ErrTooLarge)
 }
+
+// A peer that stops reading: a write blocked on the full socket buffer
+// ends with the context, other callers waiting to write leave on theirs,
+// and the half-written record breaks the connection for good.
+func TestBlockedWrite(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{})
+	addr := rawServer(t, func(conn net.Conn) {
+		var b [1]byte
+		_, _ = conn.Read(b[:])
+		close(started) // the record is on its way; read no more
+		<-release
+	})
+	defer close(release)
+	c := dialT(t, "tcp", addr)
+	big := opaque(make([]byte, 32<<20))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- c.Send(ctx, 1, 1, 1, big) }()
+	<-started
+
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	err := c.Call(wctx, 1, 1, 1, nil, nil)
+	wcancel()
+	assert.ErrorIs(t, err, transport.ErrTimeout, "waiting for the write lock ends with the context")
+
+	cancel()
+	err = <-errc
+	assert.ErrorIs(t, err, transport.ErrAborted)
+	assert.ErrorIs(t, c.Call(ctxT(t), 1, 1, 1, nil, nil), transport.ErrConnLost)
+
+	// Same with a deadline on a fresh connection. The deadline leaves time
+	// to encode the 32 MiB before it, so that it strikes mid-write.
+	addr2 := rawServer(t, func(conn net.Conn) { <-release })
+	c2 := dialT(t, "tcp", addr2)
+	dctx, dcancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer dcancel()
+	assert.ErrorIs(t, c2.Call(dctx, 1, 1, 1, big, nil), transport.ErrTimeout)
+	assert.ErrorIs(t, c2.Call(ctxT(t), 1, 1, 1, nil, nil), transport.ErrConnLost)
+}
