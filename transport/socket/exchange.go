@@ -13,57 +13,45 @@ import (
 //
 // A Device has one input and one output queue, like a real instrument. Raw
 // socket clients carry no session marker, so the server keeps message
-// exchanges apart itself: one connection at a time owns the device, the
-// response to its queries is routed back to it, and another connection
-// takes over only when the owner is quiescent: no message half delivered,
-// no query unanswered, no response under way, or nothing of that for
-// longer than the response timeout (a query the device never answers must
-// not hold it for ever). Waiting connections are served in arrival order.
-//
-// A program message counts as a query when it contains '?', the IEEE 488.2
-// query marker. A false positive only makes the owner hold the device
-// until the response timeout; a query without '?' does not exist in 488.2.
+// exchanges apart itself: one connection at a time owns the device while it
+// delivers a message and, for a query, relays the response; another
+// connection takes over only when the owner is quiescent. A message
+// delivered in parts holds the device until its end, or until it has been
+// silent for the response timeout (a stalled client must not hold it for
+// ever). Waiting connections are served in arrival order.
 type exchange struct {
 	timeout time.Duration
 
-	mu       sync.Mutex    // never held while calling the device or the network
-	changed  chan struct{} // closed and replaced on every state change
-	owner    *serverConn
-	queue    []*serverConn // waiting connections, first come first served
-	writing  bool          // the owner is inside Device.Write
-	mid      bool          // the owner has delivered part of a message
-	pending  int           // the owner's queries not yet answered
-	respOpen bool          // a response message is being passed on
-	target   *serverConn   // where the open response goes
-	until    time.Time     // the owner's hold lapses at this time
-	closed   bool
+	mu      sync.Mutex // never held while calling the device or the network
+	changed chan struct{}
+	waiters int           // goroutines that may wait on changed
+	owner   *serverConn   // last connection that used the device
+	queue   []*serverConn // waiting connections, first come first served
+	busy    bool          // the owner is writing or relaying a response
+	mid     bool          // the owner has delivered part of a message
+	until   time.Time     // a half-delivered message stops holding then
+	closed  bool
 }
 
 func newExchange(timeout time.Duration) *exchange {
 	return &exchange{timeout: timeout, changed: make(chan struct{})}
 }
 
-// broadcast wakes every waiter; e.mu must be held.
+// broadcast wakes every waiter; e.mu must be held. Without waiters it costs
+// nothing, which is the common single-client case.
 func (e *exchange) broadcast() {
-	close(e.changed)
-	e.changed = make(chan struct{})
+	if e.waiters > 0 {
+		close(e.changed)
+		e.changed = make(chan struct{})
+	}
 }
 
 // quiescent reports whether the owner may be replaced; e.mu must be held.
 func (e *exchange) quiescent(now time.Time) bool {
-	if e.owner == nil {
-		return true
-	}
-	if e.writing {
-		return false
-	}
-	if e.pending == 0 && !e.mid && !e.respOpen {
-		return true
-	}
-	return !now.Before(e.until)
+	return e.owner == nil || !e.busy && (!e.mid || !now.Before(e.until))
 }
 
-// acquire waits until c owns the device and may call Device.Write.
+// acquire waits until c owns the device, and marks it busy.
 func (e *exchange) acquire(ctx context.Context, c *serverConn) error {
 	var timer *time.Timer
 	defer func() {
@@ -81,13 +69,11 @@ func (e *exchange) acquire(ctx context.Context, c *serverConn) error {
 		now := time.Now()
 		quiet := e.quiescent(now)
 		first := len(e.queue) == 0 || e.queue[0] == c
+		// The owner goes on while it is in the middle of a message or
+		// nobody waits; anyone else needs a quiescent owner and its turn.
 		if e.owner == c && (!quiet || len(e.queue) == 0) || e.owner != c && quiet && first {
-			if e.owner != c {
-				e.owner, e.pending, e.mid = c, 0, false
-			}
+			e.owner, e.busy = c, true
 			e.dequeue(c)
-			e.writing = true
-			e.broadcast()
 			e.mu.Unlock()
 			return nil
 		}
@@ -96,7 +82,8 @@ func (e *exchange) acquire(ctx context.Context, c *serverConn) error {
 		}
 		ch := e.changed
 		wait := e.until.Sub(now)
-		timed := !quiet && !e.writing && wait > 0 // else a broadcast wakes us
+		timed := !e.busy && e.mid && wait > 0 // else a broadcast wakes us
+		e.waiters++
 		e.mu.Unlock()
 		var tc <-chan time.Time
 		if timed {
@@ -107,17 +94,21 @@ func (e *exchange) acquire(ctx context.Context, c *serverConn) error {
 			}
 			tc = timer.C
 		}
+		var err error
 		select {
 		case <-ch:
 		case <-tc:
 		case <-ctx.Done():
-			e.mu.Lock()
-			e.dequeue(c)
-			e.broadcast()
-			e.mu.Unlock()
-			return transport.NetError("serve", ctx.Err())
+			err = ctx.Err()
 		}
 		e.mu.Lock()
+		e.waiters--
+		if err != nil {
+			e.dequeue(c)
+			e.broadcast() // the head of the queue may have changed
+			e.mu.Unlock()
+			return transport.NetError("serve", err)
+		}
 	}
 }
 
@@ -128,60 +119,27 @@ func (e *exchange) dequeue(c *serverConn) {
 	}
 }
 
-// delivered records that the owner c finished a Device.Write of a part
-// (end false) or of the end of a message (end true; query when the
-// message expects a response).
-func (e *exchange) delivered(c *serverConn, end, query bool) {
+// release ends c's use of the device; mid tells that c has delivered part
+// of a message and will deliver the rest.
+func (e *exchange) release(c *serverConn, mid bool) {
 	e.mu.Lock()
 	if e.owner == c {
-		e.writing = false
-		e.mid = !end
-		if end && query {
-			e.pending++
-		}
+		e.busy, e.mid = false, mid
 		e.until = time.Now().Add(e.timeout)
 		e.broadcast()
 	}
 	e.mu.Unlock()
 }
 
-// leave forgets c when its connection ends. An owner stays the owner, so
-// that a late response to it is discarded rather than handed to the next
-// client, until it is quiescent as usual.
+// leave forgets c when its connection ends.
 func (e *exchange) leave(c *serverConn) {
 	e.mu.Lock()
 	e.dequeue(c)
 	if e.owner == c {
-		e.writing = false
+		e.owner, e.busy, e.mid = nil, false, false
 	}
 	e.broadcast()
 	e.mu.Unlock()
-}
-
-// waitAnswered waits until c no longer owns the device with a query
-// outstanding: a client that half-closes after its last query still gets
-// the response.
-func (e *exchange) waitAnswered(ctx context.Context, c *serverConn) {
-	for {
-		e.mu.Lock()
-		if e.closed || e.owner != c || e.quiescent(time.Now()) {
-			e.mu.Unlock()
-			return
-		}
-		ch := e.changed
-		wait := e.until.Sub(time.Now())
-		e.mu.Unlock()
-		t := time.NewTimer(max(wait, time.Millisecond))
-		select {
-		case <-ch:
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-		if ctx.Err() != nil {
-			return
-		}
-	}
 }
 
 // close stops the exchange and wakes everyone.
@@ -189,54 +147,9 @@ func (e *exchange) close() {
 	e.mu.Lock()
 	if !e.closed {
 		e.closed = true
+		e.waiters++ // force the broadcast
 		e.broadcast()
+		e.waiters--
 	}
 	e.mu.Unlock()
-}
-
-// wantRead waits until a response is expected and returns the time the
-// owner's hold lapses; ok is false once the exchange is closed.
-func (e *exchange) wantRead() (until time.Time, ok bool) {
-	e.mu.Lock()
-	for !e.closed && e.pending == 0 && !e.respOpen {
-		ch := e.changed
-		e.mu.Unlock()
-		<-ch
-		e.mu.Lock()
-	}
-	until, ok = e.until, !e.closed
-	e.mu.Unlock()
-	return until, ok
-}
-
-// output records that the device produced n bytes (end: the last of a
-// response message), or nothing before the read deadline (timedOut), or
-// failed (failed), and returns where the bytes go: nil means discard (no
-// owner when the response began).
-func (e *exchange) output(n int, end, timedOut, failed bool) *serverConn {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := time.Now()
-	var target *serverConn
-	if n > 0 {
-		if !e.respOpen {
-			e.respOpen, e.target = true, e.owner
-		}
-		target = e.target
-		e.until = now.Add(e.timeout)
-	}
-	if end {
-		e.respOpen, e.target = false, nil
-		if e.pending > 0 {
-			e.pending--
-		}
-	}
-	if n == 0 && (failed || timedOut && !now.Before(e.until)) {
-		// The device failed (a clear, for instance) or said nothing while
-		// the owner's hold lasted: stop waiting for this response. A read
-		// that timed out while the hold was extended just goes round again.
-		e.pending, e.respOpen, e.target = 0, false, nil
-	}
-	e.broadcast()
-	return target
 }

@@ -44,10 +44,9 @@ func WithMaxMessage(n int) ServerOption {
 	return func(c *serverConfig) { c.maxMessage = n }
 }
 
-// WithResponseTimeout sets how long a client that sent a query keeps the
-// device to itself while it waits for the response (default
-// DefaultResponseTimeout). Other clients wait at most this long after the
-// device falls silent.
+// WithResponseTimeout sets how long the server waits for the device's next
+// response bytes after a query, and how long a client that stopped in the
+// middle of a message keeps the device (default DefaultResponseTimeout).
 func WithResponseTimeout(d time.Duration) ServerOption {
 	return func(c *serverConfig) { c.responseTimeout = d }
 }
@@ -66,16 +65,22 @@ func WithLogger(l *slog.Logger) ServerOption {
 
 // Server hosts one [transport.Device] on raw TCP sockets, as an instrument
 // serves SCPI on port 5025. Any number of clients may connect at once; they
-// share the device the way programs share a real instrument, with one
-// message exchange at a time (see WithResponseTimeout).
+// share the device the way programs share a real instrument, one message
+// exchange at a time.
 //
-// Each connection has one goroutine that reads its bytes, frames them into
-// program messages with a [Splitter] and delivers them to Device.Write
-// (end=true at each LF). The device's output is pumped by one goroutine per
-// server from Device.Read to the connection whose query it answers, through
-// one reusable buffer, so a large block streams without being held in
-// memory. One pump rather than one per connection: a connection that had
-// its own pump would take responses meant for another.
+// Each connection has one goroutine. It reads the client's bytes, frames
+// them into program messages with a [Splitter] and delivers them to
+// Device.Write (end=true at each LF). After a query (a message containing
+// '?', the IEEE 488.2 query marker) it relays the response from Device.Read
+// to the client through one reusable buffer until the response's end, so a
+// large block streams without being held in memory, and the query's answer
+// goes to the client that asked. The same goroutine does both because
+// output pumped by a goroutine of its own per connection would be taken by
+// whichever connection's pump read first; and because a response then
+// costs no hand-over between goroutines. A query that is never answered
+// holds the device for the response timeout. A message without '?' gets
+// no response read: its output, if the device makes any, waits for the next
+// query.
 type Server struct {
 	dev transport.Device
 	cfg serverConfig
@@ -89,7 +94,6 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	conns     map[*serverConn]struct{}
-	pumping   bool
 	closed    bool
 }
 
@@ -148,11 +152,6 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	s.listeners = append(s.listeners, l)
-	if !s.pumping {
-		s.pumping = true
-		s.wg.Add(1)
-		go s.pump()
-	}
 	s.mu.Unlock()
 	defer s.removeListener(l)
 	s.log.Info("socket: serving", "addr", l.Addr())
@@ -263,6 +262,7 @@ type serverConn struct {
 	inMsg   bool // parts of a message were delivered, the end is due
 	query   bool // the message being delivered in parts contains '?'
 	dropped int64
+	out     []byte // response buffer, allocated at the first query
 }
 
 func (s *Server) start(nc net.Conn) {
@@ -291,7 +291,7 @@ func (c *serverConn) close() {
 	})
 }
 
-// serve is the connection's input loop.
+// serve is the connection's goroutine.
 func (c *serverConn) serve() {
 	s := c.s
 	log := s.log.With("remote", c.nc.RemoteAddr())
@@ -319,15 +319,13 @@ func (c *serverConn) serve() {
 			}
 		}
 		if err != nil {
-			// The client may have half-closed after its last query
-			// (echo '*IDN?' | nc host 5025): let the answer go out.
-			s.ex.waitAnswered(c.ctx, c)
 			return
 		}
 	}
 }
 
-// deliver hands one Splitter segment to the device.
+// deliver hands one Splitter segment to the device and, after a query,
+// relays the response.
 func (c *serverConn) deliver(kind SegmentKind, seg []byte) error {
 	s := c.s
 	if kind == SegDropped {
@@ -344,52 +342,48 @@ func (c *serverConn) deliver(kind SegmentKind, seg []byte) error {
 	query := c.query || bytes.IndexByte(seg, '?') >= 0
 	err := s.dev.Write(c.ctx, seg, end)
 	c.inMsg, c.query = !end, query && !end
-	s.ex.delivered(c, end, end && query && err == nil)
 	if err != nil {
-		if c.ctx.Err() != nil {
-			return err
-		}
-		// The device refused this message; it reports that in-band
-		// (error queue), and the connection goes on.
+		// The device refused the message; it reports that in-band (error
+		// queue), and the connection goes on.
 		s.log.Debug("socket: device write failed", "err", err)
+	} else if end && query {
+		c.relay()
 	}
-	return nil
+	s.ex.release(c, !end)
+	return c.ctx.Err()
 }
 
-// pump moves the device's output to the connection that owns the device.
-func (s *Server) pump() {
-	defer s.wg.Done()
-	buf := make([]byte, serverWriteChunk)
+// relay copies one response message from the device to the client. Bytes
+// the client does not take (it left, or stopped reading past the write
+// timeout) are still drained from the device, so that they cannot turn up
+// as the answer to another client's query.
+func (c *serverConn) relay() {
+	s := c.s
+	if c.out == nil {
+		c.out = make([]byte, serverWriteChunk)
+	}
+	alive := true
 	for {
-		until, ok := s.ex.wantRead()
-		if !ok {
-			return
-		}
-		ctx, cancel := context.WithDeadline(s.ctx, until)
-		n, end, err := s.dev.Read(ctx, buf)
+		ctx, cancel := context.WithTimeout(c.ctx, s.cfg.responseTimeout)
+		n, end, err := s.dev.Read(ctx, c.out)
 		cancel()
-		if s.ctx.Err() != nil {
+		n = min(max(n, 0), len(c.out)) // never trust a count beyond the buffer
+		if n > 0 && alive {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+			if _, werr := c.nc.Write(c.out[:n]); werr != nil {
+				s.log.Debug("socket: response write failed", "remote", c.nc.RemoteAddr(), "err", werr)
+				alive = false
+				c.close()
+			}
+		}
+		if end {
 			return
 		}
-		n = min(max(n, 0), len(buf)) // never trust a count beyond the buffer
-		timedOut := err != nil && errors.Is(err, transport.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
-		failed := err != nil && !timedOut
-		if failed {
-			s.log.Debug("socket: device read failed", "err", err)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.log.Debug("socket: no complete response", "err", err)
+			}
+			return
 		}
-		target := s.ex.output(n, end, timedOut, failed)
-		if n > 0 && target != nil {
-			target.send(buf[:n])
-		}
-	}
-}
-
-// send writes response bytes to the client, disconnecting a client that
-// does not take them within the write timeout.
-func (c *serverConn) send(p []byte) {
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.s.cfg.writeTimeout))
-	if _, err := c.nc.Write(p); err != nil {
-		c.s.log.Debug("socket: response write failed", "remote", c.nc.RemoteAddr(), "err", err)
-		c.close()
 	}
 }
