@@ -133,8 +133,10 @@ func (d *recDevice) Read(ctx context.Context, p []byte) (int, bool, error) {
 }
 
 func (d *recDevice) ReadSTB(ctx context.Context) (byte, error) { return 0, transport.ErrNotSupported }
-func (d *recDevice) Clear(ctx context.Context) error            { return nil }
-func (d *recDevice) Trigger(ctx context.Context) error          { return transport.Errorf("trigger", transport.ErrIO, nil) }
+func (d *recDevice) Clear(ctx context.Context) error           { return nil }
+func (d *recDevice) Trigger(ctx context.Context) error {
+	return transport.Errorf("trigger", transport.ErrIO, nil)
+}
 
 func (d *recDevice) Docmd(ctx context.Context, cmd int32, order bool, size int32, data []byte) ([]byte, error) {
 	if d.docmd == nil {
