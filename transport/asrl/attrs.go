@@ -62,7 +62,7 @@ func intValue(v any) (int64, bool) {
 	case int64:
 		return x, true
 	case uint:
-		return int64(x), x <= 1<<62
+		return int64(x), uint64(x) <= 1<<62
 	case uint8:
 		return int64(x), true
 	case uint16:
@@ -70,7 +70,7 @@ func intValue(v any) (int64, bool) {
 	case uint32:
 		return int64(x), true
 	case uint64:
-		return int64(x), x <= 1<<62
+		return int64(x), uint64(x) <= 1<<62
 	}
 	return 0, false
 }

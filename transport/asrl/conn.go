@@ -31,10 +31,10 @@ type Conn struct {
 	cfg    Config
 	closed atomic.Bool
 
-	brk      bool // break asserted with SetBreakState
-	rbuf     [readBufSize]byte
-	r, w     int // unread bytes are rbuf[r:w]
-	wbuf     []byte
+	brk  bool // break asserted with SetBreakState
+	rbuf [readBufSize]byte
+	r, w int // unread bytes are rbuf[r:w]
+	wbuf []byte
 }
 
 var (

@@ -100,4 +100,3 @@ func (p PortInfo) ResourceName() string {
 	}
 	return "ASRL" + p.Name + "::INSTR"
 }
-
