@@ -160,7 +160,7 @@ func TestTimedOutReadLeavesNoStaleResponse(t *testing.T) {
 	env := startServer(t, nil)
 	c := dial(t, env.addr, "hislip0")
 	ctx := ctxT(t, 5*time.Second)
-	if _, err := c.Write(ctx, []byte("DELAY 100"), true); err != nil {
+	if _, err := c.Write(ctx, []byte("DELAY 300"), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Write(ctx, []byte("ECHO? stale\n"), true); err != nil {
@@ -175,7 +175,7 @@ func TestTimedOutReadLeavesNoStaleResponse(t *testing.T) {
 	if got := query(t, c, "ECHO? fresh\n"); got != "fresh\n" {
 		t.Fatalf("got %q", got)
 	}
-	time.Sleep(150 * time.Millisecond) // let the delayed answer come due
+	time.Sleep(350 * time.Millisecond) // let the delayed answer come due
 	if got := query(t, c, "ECHO? again\n"); got != "again\n" {
 		t.Fatalf("got %q", got)
 	}

@@ -217,7 +217,7 @@ func TestOverlappedTimeoutResyncs(t *testing.T) {
 	env := startServer(t, nil)
 	c := dial(t, env.addr, "hislip0", WithOverlapped(true))
 	ctx := ctxT(t, 5*time.Second)
-	if _, err := c.Write(ctx, []byte("DELAY 60"), true); err != nil {
+	if _, err := c.Write(ctx, []byte("DELAY 400"), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Write(ctx, []byte("ECHO? late\n"), true); err != nil {
@@ -237,7 +237,7 @@ func TestSyncInterrupted(t *testing.T) {
 	ctx := ctxT(t, 5*time.Second)
 	// Two queries without reading: the first response is void (IEEE 488.2
 	// query interrupted); the client sees only the second.
-	if _, err := c.Write(ctx, []byte("DELAY 30"), true); err != nil {
+	if _, err := c.Write(ctx, []byte("DELAY 300"), true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Write(ctx, []byte("ECHO? first\n"), true); err != nil {
