@@ -14,7 +14,7 @@ const (
 	// DefaultReadChunk is the largest requestSize a device_read asks for
 	// when Options.MaxReadChunk is zero: large enough that a block read
 	// spends its time moving bytes, not in round trips.
-	DefaultReadChunk = 4 << 20
+	DefaultReadChunk = 512 << 10
 	// DefaultTimeoutGrace is how long the client waits past its deadline
 	// for the server's own io_timeout answer (error 15, with the bytes
 	// read so far) before it gives up on the call.
