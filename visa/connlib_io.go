@@ -76,7 +76,7 @@ type jobs struct {
 
 func (j *jobs) init() { j.cancels = map[JobID]context.CancelFunc{} }
 
-func (j *jobs) start(parent context.Context, run func(ctx context.Context)) JobID {
+func (j *jobs) start(parent context.Context, run func(ctx context.Context, id JobID)) JobID {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
 	j.mu.Lock()
 	j.next++
@@ -90,7 +90,7 @@ func (j *jobs) start(parent context.Context, run func(ctx context.Context)) JobI
 	go func() {
 		defer j.wg.Done()
 		defer cancel()
-		run(ctx)
+		run(ctx, id)
 		j.mu.Lock()
 		delete(j.cancels, id)
 		j.mu.Unlock()
@@ -145,12 +145,10 @@ func (l *ConnLibrary) ReadAsync(ctx context.Context, id Session, p []byte) (JobI
 	if err != nil {
 		return 0, err
 	}
-	var job JobID
-	job = s.jobs.start(ctx, func(jctx context.Context) {
+	return s.jobs.start(ctx, func(jctx context.Context, job JobID) {
 		n, st, err := s.read(jctx, p)
 		s.completion(job, "viReadAsync", p, n, st, err)
-	})
-	return job, nil
+	}), nil
 }
 
 // WriteAsync implements viWriteAsync.
@@ -159,12 +157,10 @@ func (l *ConnLibrary) WriteAsync(ctx context.Context, id Session, p []byte) (Job
 	if err != nil {
 		return 0, err
 	}
-	var job JobID
-	job = s.jobs.start(ctx, func(jctx context.Context) {
+	return s.jobs.start(ctx, func(jctx context.Context, job JobID) {
 		n, st, err := s.write(jctx, p)
 		s.completion(job, "viWriteAsync", nil, n, st, err)
-	})
-	return job, nil
+	}), nil
 }
 
 // Terminate implements viTerminate: it aborts an asynchronous job, whose

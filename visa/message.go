@@ -68,14 +68,12 @@ func (r *Resource) ReadRaw(ctx context.Context) ([]byte, error) {
 func (r *Resource) readRawLocked(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		if len(r.rbuf)-n < r.chunkSize/4 || len(r.rbuf) == 0 {
-			grow := max(r.chunkSize, len(r.rbuf))
-			nb := make([]byte, len(r.rbuf)+grow)
+		if len(r.rbuf)-n < r.chunkSize {
+			nb := make([]byte, max(2*len(r.rbuf), n+r.chunkSize))
 			copy(nb, r.rbuf[:n])
 			r.rbuf = nb
 		}
-		end := min(len(r.rbuf), n+max(r.chunkSize, len(r.rbuf)-n))
-		m, st, err := r.lib.Read(ctx, r.session, r.rbuf[n:end])
+		m, st, err := r.lib.Read(ctx, r.session, r.rbuf[n:n+r.chunkSize])
 		n += m
 		if err != nil {
 			return n, err

@@ -67,10 +67,10 @@ func (s *session) begin(ctx context.Context, op string) (context.Context, error)
 	return s.ioctx.reset(ctx, s.attrs.Timeout()), nil
 }
 
-func (s *session) end() {
-	s.ioctx.Context = nil
-	s.mu.Unlock()
-}
+// end releases the I/O lock. The ioContext keeps its parent until the next
+// operation: a transport may hold a cancellation registration on it (the
+// socket transport keeps one per Done channel) and unregisters through it.
+func (s *session) end() { s.mu.Unlock() }
 
 // Read implements viRead with VPP-4.3 rule 6.1 termination.
 func (s *session) read(ctx context.Context, p []byte) (int, Status, error) {
