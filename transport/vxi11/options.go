@@ -12,8 +12,11 @@ const (
 	// Options.LockOnOpen and of I/O calls when Options.LockTimeout is zero.
 	DefaultLockTimeout = 10 * time.Second
 	// DefaultReadChunk is the largest requestSize a device_read asks for
-	// when Options.MaxReadChunk is zero: large enough that a block read
-	// spends its time moving bytes, not in round trips.
+	// when Options.MaxReadChunk is zero. It is a trade: each device_read
+	// costs a round trip, but a reply that still sits in the CPU caches
+	// when the server fills it, the kernel copies it and the client copies
+	// it out is copied much faster. 512 KiB measured best on loopback
+	// (64 MiB block reads: 256 KiB to 1 MiB all well above 4 MiB).
 	DefaultReadChunk = 512 << 10
 	// DefaultTimeoutGrace is how long the client waits past its deadline
 	// for the server's own io_timeout answer (error 15, with the bytes
