@@ -109,7 +109,7 @@ var attrRows = []AttrInfo{
 	row(VI_ATTR_RSRC_SPEC_VERSION, "VI_ATTR_RSRC_SPEC_VERSION", AttrVersion, VI_SPEC_VERSION, roL, sAll, vAny, "Version of the VISA specification the implementation follows."),
 	row(VI_ATTR_INTF_TYPE, "VI_ATTR_INTF_TYPE", AttrUint16, nil, roG, sAll, vAny, "Interface type of the session (VI_INTF_GPIB, VI_INTF_TCPIP, ...)."),
 	row(VI_ATTR_RSRC_MANF_NAME, "VI_ATTR_RSRC_MANF_NAME", AttrString, "govisa", roG, sAll, vAny, "Name of the vendor of the VISA implementation that serves the resource."),
-	row(VI_ATTR_RSRC_MANF_ID, "VI_ATTR_RSRC_MANF_ID", AttrUint16, nil, roG, sAll, vRange(0, 0x3FFF), "VXIplug&play manufacturer id of the vendor of the VISA implementation."),
+	row(VI_ATTR_RSRC_MANF_ID, "VI_ATTR_RSRC_MANF_ID", AttrUint16, uint16(0x3FFF), roG, sAll, vRange(0, 0x3FFF), "VXIplug&play manufacturer id of the vendor of the VISA implementation (govisa has none assigned and reports 0x3FFF)."),
 	row(VI_ATTR_INTF_NUM, "VI_ATTR_INTF_NUM", AttrUint16, uint16(0), roG, sAll, vAny, "Board number of the interface."),
 	row(VI_ATTR_TRIG_ID, "VI_ATTR_TRIG_ID", AttrInt16, VI_TRIG_SW, rwL, sTrig, vRange(int64(VI_TRIG_TTL0), int64(VI_TRIG_TTL11), int64(VI_TRIG_SW)), "Trigger line used by viAssertTrigger; VI_TRIG_SW is a software trigger."),
 

@@ -131,9 +131,9 @@ const (
 	VI_FIND_BUFLEN = 256 // size of a resource-description buffer in C VISA
 	// VI_SPEC_VERSION is the VPP-4.3 revision govisa reports in
 	// VI_ATTR_RSRC_SPEC_VERSION, as a ViVersion (major in bits 31-20, minor
-	// in 19-8, sub-minor in 7-0): 5.8. [I] the revision number is govisa's
-	// choice; the layout is VISA's.
-	VI_SPEC_VERSION uint32 = 0x00500800
+	// in 19-8, sub-minor in 7-0): VISA 7.0, the revision that added the
+	// secure HiSLIP attributes.
+	VI_SPEC_VERSION uint32 = 0x00700000
 )
 
 // VI_NO_SEC_ADDR is the VI_ATTR_GPIB_SECONDARY_ADDR value of a device that

@@ -50,7 +50,7 @@ func TestStatusNamesMatchBitPattern(t *testing.T) {
 
 func TestStatusFormatting(t *testing.T) {
 	tests := []struct {
-		s                    Status
+		s                   Status
 		name, hex, str, err string
 	}{
 		{VI_ERROR_TMO, "VI_ERROR_TMO", "0xBFFF0015", "VI_ERROR_TMO (0xBFFF0015)",
