@@ -3,9 +3,9 @@ package visa
 import "fmt"
 
 // Attr is a VISA attribute id (ViAttr). Ids with the 0xBFFF prefix hold
-// strings (or, for two event attributes, byte buffers). Every id below has an entry in the attribute table
-// (LookupAttr) with its type, default, access and the resources it applies
-// to.
+// strings (or, for two event attributes, byte buffers). Every id below has
+// an entry in the attribute table (LookupAttr) with its type, default,
+// access and the resources it applies to.
 type Attr uint32
 
 // Attribute ids, as in visa.h (source: pyvisa constants.py, which mirrors
