@@ -31,7 +31,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		vendor:       "GO",
-		version:      Version20,
+		version:      Version11,
 		mode:         -1,
 		maxMessageKB: 1024,
 	}
@@ -42,7 +42,8 @@ func defaultConfig() config {
 func WithVendorID(id string) Option { return func(c *config) { c.vendor = id } }
 
 // WithVersion sets the highest protocol version the client offers (default
-// [Version20]); the session uses the smaller of this and the server's.
+// [Version11]; TLS and SASL of 2.0 are not implemented yet); the session
+// uses the smaller of this and the server's.
 func WithVersion(v uint16) Option { return func(c *config) { c.version = v } }
 
 // WithOverlapped asks for overlapped (true) or synchronized (false) mode

@@ -142,7 +142,7 @@ func TestServerInitErrors(t *testing.T) {
 }
 
 func TestVersion10ClientAgainst20Server(t *testing.T) {
-	env := startServer(t, nil)
+	env := startServer(t, func(s *Server) { s.Version = Version20 })
 	c := dial(t, env.addr, "hislip0", WithVersion(Version10), WithVendorID("PY"))
 	if c.Version() != Version10 {
 		t.Fatalf("version %#x", c.Version())
@@ -152,7 +152,7 @@ func TestVersion10ClientAgainst20Server(t *testing.T) {
 	}
 	// A 2.0 client against a 1.1 server uses 1.1.
 	env11 := startServer(t, func(s *Server) { s.Version = Version11 })
-	c2 := dial(t, env11.addr, "hislip0")
+	c2 := dial(t, env11.addr, "hislip0", WithVersion(Version20))
 	if c2.Version() != Version11 {
 		t.Fatalf("version %#x", c2.Version())
 	}

@@ -37,7 +37,9 @@ type Server struct {
 	// VendorID is the two-character server vendor id (default "GO").
 	VendorID string
 	// Version is the highest protocol version offered (default
-	// [Version20]); sessions use the smaller of this and the client's.
+	// [Version11]: the 2.0 secure-connection messages are not implemented
+	// yet, so 2.0 is only offered when set explicitly); sessions use the
+	// smaller of this and the client's.
 	Version uint16
 	// Overlapped selects overlapped mode as the initial mode and the
 	// preferred mode announced in device clear; the default is
@@ -93,7 +95,7 @@ func (s *Server) debug(msg string, args ...any) {
 
 func (s *Server) version() uint16 {
 	if s.Version == 0 {
-		return Version20
+		return Version11
 	}
 	return s.Version
 }

@@ -113,9 +113,7 @@ func (d *testDev) Read(ctx context.Context, p []byte) (int, bool, error) {
 					n = copy(p, r.data[r.off:])
 				} else {
 					n = int(min(int64(len(p)), r.size-r.off))
-					for i := 0; i < n; i++ {
-						p[i] = byte(r.off + int64(i))
-					}
+					fillPattern(p[:n], r.off)
 				}
 				r.off += int64(n)
 				total := r.size
@@ -198,4 +196,22 @@ func (d *testDev) triggerCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.triggers
+}
+
+var patternTable = func() []byte {
+	b := make([]byte, 64<<10+256)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
+}()
+
+// fillPattern writes byte i = (off+i) mod 256 into p, 64 KiB at a time.
+func fillPattern(p []byte, off int64) {
+	start := int(off & 0xff)
+	for len(p) > 0 {
+		n := copy(p, patternTable[start:start+64<<10])
+		p = p[n:]
+		start = (start + n) & 0xff
+	}
 }

@@ -1,0 +1,210 @@
+package hislip
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/govisa/govisa/transport"
+)
+
+// tcpBaseline is a bare TCP peer in the same process: "ping" gets one
+// line echoed back; "bulk" streams n bytes.
+func tcpBaseline(b *testing.B, handler func(net.Conn)) net.Conn {
+	b.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := l.Accept()
+		l.Close()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		handler(c)
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close(); <-done })
+	return c
+}
+
+func echoLines(c net.Conn) {
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(line); err != nil {
+			return
+		}
+	}
+}
+
+// BenchmarkQueryRoundTrip compares one HiSLIP query with a bare TCP
+// ping-pong of the same size in the same run.
+func BenchmarkQueryRoundTrip(b *testing.B) {
+	env := startServer(b, nil)
+	c := dial(b, env.addr, "hislip0")
+	ctx := context.Background()
+	q := []byte("ECHO? ping\n")
+	buf := make([]byte, 64)
+	tcp := tcpBaseline(b, echoLines)
+	tbr := bufio.NewReader(tcp)
+	// Warm up both paths.
+	for i := 0; i < 100; i++ {
+		c.Write(ctx, q, true)
+		c.Read(ctx, buf, transport.ReadOptions{})
+		tcp.Write(q)
+		tbr.ReadSlice('\n')
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Write(ctx, q, true); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := c.Read(ctx, buf, transport.ReadOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hs := time.Since(start)
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := tcp.Write(q); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tbr.ReadSlice('\n'); err != nil {
+			b.Fatal(err)
+		}
+	}
+	raw := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(hs.Nanoseconds())/float64(b.N), "hislip_ns/query")
+	b.ReportMetric(float64(raw.Nanoseconds())/float64(b.N), "tcp_ns/pingpong")
+	b.ReportMetric(float64(hs)/float64(raw), "ratio_vs_tcp")
+}
+
+// BenchmarkBlockRead64MiB reads a 64 MiB response and compares the
+// throughput with streaming 64 MiB over bare TCP in the same run.
+func BenchmarkBlockRead64MiB(b *testing.B) {
+	const size = 64 << 20
+	env := startServer(b, nil)
+	c := dial(b, env.addr, "hislip0", WithMaxMessageKB(1024))
+	ctx := context.Background()
+	buf := make([]byte, 1<<20)
+	tcp := tcpBaseline(b, func(conn net.Conn) {
+		chunk := make([]byte, 1<<20)
+		fillPattern(chunk, 0)
+		br := bufio.NewReader(conn)
+		for {
+			if _, err := br.ReadByte(); err != nil {
+				return
+			}
+			for sent := 0; sent < size; sent += len(chunk) {
+				if _, err := conn.Write(chunk); err != nil {
+					return
+				}
+			}
+		}
+	})
+	b.SetBytes(size)
+	b.ResetTimer()
+	var hs, raw time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := c.Write(ctx, []byte("BLOCK? 67108864\n"), true); err != nil {
+			b.Fatal(err)
+		}
+		got := 0
+		for {
+			n, r, err := c.Read(ctx, buf, transport.ReadOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+			if r.Has(transport.ReasonEND) {
+				break
+			}
+		}
+		if got != size {
+			b.Fatalf("got %d", got)
+		}
+		hs += time.Since(start)
+		start = time.Now()
+		if _, err := tcp.Write([]byte{1}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(tcp, make([]byte, 0)); err != nil {
+			b.Fatal(err)
+		}
+		for got = 0; got < size; {
+			n, err := tcp.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+		}
+		raw += time.Since(start)
+	}
+	b.StopTimer()
+	mib := float64(size) / (1 << 20) * float64(b.N)
+	b.ReportMetric(mib/hs.Seconds(), "hislip_MiB/s")
+	b.ReportMetric(mib/raw.Seconds(), "tcp_MiB/s")
+	b.ReportMetric(raw.Seconds()/hs.Seconds(), "ratio_vs_tcp")
+}
+
+// BenchmarkOverlappedPipelined compares queries per second with 16
+// pipelined queries in overlapped mode against one-at-a-time synchronized
+// queries.
+func BenchmarkOverlappedPipelined(b *testing.B) {
+	const depth = 16
+	env := startServer(b, nil)
+	ov := dial(b, env.addr, "hislip0", WithOverlapped(true))
+	sy := dial(b, env.addr, "hislip1")
+	ctx := context.Background()
+	q := []byte("ECHO? ping\n")
+	buf := make([]byte, 64)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < depth; j++ {
+			if _, err := ov.Write(ctx, q, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for j := 0; j < depth; j++ {
+			if _, _, err := ov.Read(ctx, buf, transport.ReadOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	ovT := time.Since(start)
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		for j := 0; j < depth; j++ {
+			if _, err := sy.Write(ctx, q, true); err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := sy.Read(ctx, buf, transport.ReadOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	syT := time.Since(start)
+	b.StopTimer()
+	n := float64(b.N * depth)
+	b.ReportMetric(n/ovT.Seconds(), "overlapped_queries/s")
+	b.ReportMetric(n/syT.Seconds(), "sync_queries/s")
+	b.ReportMetric(syT.Seconds()/ovT.Seconds(), "speedup")
+}
