@@ -1,7 +1,6 @@
 package hislip
 
 import (
-	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
@@ -20,9 +19,6 @@ type config struct {
 	keepAlive    time.Duration
 	logger       *slog.Logger
 	dialer       *net.Dialer
-	tls          *tls.Config
-	tlsRequired  bool
-	sasl         *SASLCredentials
 	lockType     transport.LockType
 	lockKey      string
 	lockTimeout  time.Duration

@@ -3,21 +3,21 @@ package hislip
 import (
 	"bufio"
 	"context"
+	"errors"
+
+	"github.com/govisa/govisa/transport"
 )
 
-// SASLCredentials are the credentials for HiSLIP 2.0 SASL authentication.
-// They are never logged.
-type SASLCredentials struct {
-	// Mechanism is "PLAIN" or "ANONYMOUS"; empty picks PLAIN when a user is
-	// set, otherwise ANONYMOUS.
-	Mechanism string
-	User      string
-	Password  string
+// secureAfterInit is where the HiSLIP 2.0 secure-connection steps (TLS,
+// then SASL) will run. Not implemented yet: the client offers 1.1 by
+// default, and a 2.0 server demanding encryption is refused here.
+func (c *Client) secureAfterInit(ctx context.Context) error {
+	if c.encMandatory || c.initialEnc {
+		return transport.Errorf("initialize", transport.ErrNotSupported,
+			errors.New("server requires a HiSLIP 2.0 encrypted connection, which this client does not implement yet"))
+	}
+	return nil
 }
-
-// secureAfterInit runs the HiSLIP 2.0 secure-connection steps that must
-// follow initialization (TLS, then SASL) when configured or required.
-func (c *Client) secureAfterInit(ctx context.Context) error { return nil }
 
 // secState is the HiSLIP 2.0 security state of a server session.
 type secState struct {
@@ -34,7 +34,8 @@ func (s *session) secureFeatureBits() uint8 { return 0 }
 func (s *session) secureRefusal() string { return "" }
 
 // handleSecureSync handles a 2.0 message on the sync channel; false ends
-// the session.
+// the session. Until TLS/SASL exist every 2.0 message gets Error 1, as for
+// a 1.x peer; the server offers 2.0 only when Server.Version asks for it.
 func (s *session) handleSecureSync(br *bufio.Reader, h Header) bool {
 	if SkipPayload(br, h.Length) != nil {
 		return false

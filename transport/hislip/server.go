@@ -3,7 +3,6 @@ package hislip
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -58,16 +57,6 @@ type Server struct {
 	// ResponseTimeout is how long a session waiting for a query's response
 	// keeps other sessions away from the device (default 10 s).
 	ResponseTimeout time.Duration
-	// TLSConfig enables HiSLIP 2.0 secure connections (StartTLS) when set.
-	TLSConfig *tls.Config
-	// RequireEncryption refuses clear-text traffic: the session must start
-	// TLS right after initialization ("encryption mandatory").
-	RequireEncryption bool
-	// Authenticate, when set, enables SASL (PLAIN, ANONYMOUS) and is called
-	// to check credentials; RequireAuthentication refuses data from
-	// sessions that have not authenticated.
-	Authenticate          func(mechanism, user, password string) bool
-	RequireAuthentication bool
 	// Logger receives debug traces; nil is silent. Credentials are never
 	// logged.
 	Logger *slog.Logger
@@ -371,11 +360,6 @@ func (s *Server) initSync(conn net.Conn, br *bufio.Reader, h Header, payload []b
 	if s.Overlapped {
 		ctrl |= 1
 	}
-	if ver >= Version20 && s.TLSConfig != nil {
-		if s.RequireEncryption {
-			ctrl |= 2 | 4 // encryption mandatory, initial encryption
-		}
-	}
 	s.debug("hislip: session", "id", id, "sub", name, "version", fmt.Sprintf("%#04x", ver), "client", UnpackVendor(uint16(h.Param)))
 	if err := ss.writeSync(AppendMessage(nil, MsgInitializeResponse, ctrl, uint32(ver)<<16|uint32(id), nil)); err != nil {
 		ss.close()
@@ -393,9 +377,6 @@ func (s *Server) initAsync(conn net.Conn, br *bufio.Reader, h Header) {
 		return
 	}
 	ctrl := uint8(0)
-	if ss.version >= Version20 && s.TLSConfig != nil {
-		ctrl |= 1 // secure connection supported
-	}
 	if err := ss.writeAsync(AppendMessage(nil, MsgAsyncInitializeResponse, ctrl, uint32(packVendor(s.VendorID)), nil)); err != nil {
 		ss.close()
 		return
