@@ -1,5 +1,6 @@
 // Package hislip implements HiSLIP (IVI-6.1, High-Speed LAN Instrument
-// Protocol) versions 1.0, 1.1 and 2.0: the message codec, a client that
+// Protocol) 1.0 and 1.1, and the 2.0 version negotiation (the 2.0 TLS and
+// SASL messages are not implemented yet): the message codec, a client that
 // implements [transport.Conn] and its capability interfaces, and a server
 // that hosts any [transport.Device] under one or more sub-addresses
 // ("hislip0", "hislip1", ...).
