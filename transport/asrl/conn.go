@@ -363,3 +363,26 @@ func (c *Conn) sendString(ctx context.Context, cmd string) error {
 	_, err := c.Write(ctx, b, true)
 	return err
 }
+
+// ReadSome returns at least one received byte (up to len(p)) without
+// applying any termination rule: bytes buffered past an earlier terminator
+// first, otherwise what one read of the port brings. Protocols layered on a
+// serial line (Prologix GPIB-USB) frame messages themselves with it.
+func (c *Conn) ReadSome(ctx context.Context, p []byte) (int, error) {
+	if err := c.usable("read"); err != nil {
+		return 0, err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.r < c.w {
+		n := copy(p, c.rbuf[c.r:c.w])
+		c.r += n
+		return n, nil
+	}
+	n, err := c.p.read(ctx, p)
+	if err != nil && c.closed.Load() {
+		err = transport.Errorf("read", transport.ErrClosed, err)
+	}
+	return n, err
+}
