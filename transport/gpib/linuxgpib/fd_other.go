@@ -1,0 +1,14 @@
+//go:build !linux
+
+package linuxgpib
+
+import (
+	"errors"
+
+	"github.com/govisa/govisa/transport"
+)
+
+// Open fails outside Linux: linux-gpib is a Linux driver.
+func Open(n int) (*Board, error) {
+	return nil, transport.Errorf("open", transport.ErrNotSupported, errors.New("linux-gpib needs Linux"))
+}
