@@ -60,7 +60,7 @@ func errnoErr(op string, err error) error {
 		return transport.Errorf(op, transport.ErrTimeout, err)
 	case syscall.EINTR:
 		return transport.Errorf(op, transport.ErrAborted, err)
-	case syscall.ENOTCONN, syscall.ECOMM:
+	case syscall.ENOTCONN, ecomm:
 		return transport.Errorf(op, transport.ErrIO, fmt.Errorf("no listeners on the bus: %w", err))
 	case syscall.ENOTTY, syscall.EINVAL:
 		return transport.Errorf(op, transport.ErrNotSupported, err)

@@ -47,3 +47,6 @@ func Open(n int) (*Board, error) {
 	}
 	return b, nil
 }
+
+// ecomm is what IBWRT gives when no device listens.
+const ecomm = unix.ECOMM

@@ -4,6 +4,7 @@ package linuxgpib
 
 import (
 	"errors"
+	"syscall"
 
 	"github.com/govisa/govisa/transport"
 )
@@ -12,3 +13,6 @@ import (
 func Open(n int) (*Board, error) {
 	return nil, transport.Errorf("open", transport.ErrNotSupported, errors.New("linux-gpib needs Linux"))
 }
+
+// ecomm does not exist here; errno 0 never reaches the mapping.
+var ecomm syscall.Errno = 0

@@ -96,7 +96,7 @@ func decodeRW(b []byte) rwArgs {
 // waitArgs is wait_ioctl_t: eight 4-byte fields.
 type waitArgs struct {
 	handle, waitMask, clearMask, setMask, ibsta, pad, sad int32
-	usecTimeout                                             uint32
+	usecTimeout                                           uint32
 }
 
 func (a *waitArgs) encode() []byte {
