@@ -154,8 +154,18 @@ func deadline(ctx context.Context, set func(time.Time) error) (stop func()) {
 	if ctx.Done() == nil {
 		return func() {}
 	}
-	unregister := context.AfterFunc(ctx, func() { set(time.Unix(1, 0)) })
-	return func() { unregister() }
+	fired := make(chan struct{})
+	unregister := context.AfterFunc(ctx, func() {
+		set(time.Unix(1, 0))
+		close(fired)
+	})
+	// If the function already started, wait for it: otherwise its past
+	// deadline could land after the next operation armed its own.
+	return func() {
+		if !unregister() {
+			<-fired
+		}
+	}
 }
 
 func (p *ttyPort) ioErr(op string, ctx context.Context, err error) error {

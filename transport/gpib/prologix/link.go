@@ -22,6 +22,22 @@ type link interface {
 
 type tcpLink struct{ c net.Conn }
 
+// wake moves a deadline to the past when ctx ends; the returned function
+// disarms it and, if it already fired, waits so that its past deadline
+// cannot land on the next operation.
+func wake(ctx context.Context, set func(time.Time) error) func() {
+	fired := make(chan struct{})
+	unregister := context.AfterFunc(ctx, func() {
+		set(time.Unix(1, 0))
+		close(fired)
+	})
+	return func() {
+		if !unregister() {
+			<-fired
+		}
+	}
+}
+
 func earliest(ctx context.Context, until time.Time) time.Time {
 	if d, ok := ctx.Deadline(); ok && (until.IsZero() || d.Before(until)) {
 		return d
@@ -34,8 +50,7 @@ func (l *tcpLink) write(ctx context.Context, p []byte) error {
 		return transport.NetError("write", err)
 	}
 	l.c.SetWriteDeadline(earliest(ctx, time.Time{}))
-	stop := context.AfterFunc(ctx, func() { l.c.SetWriteDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer wake(ctx, l.c.SetWriteDeadline)()
 	_, err := l.c.Write(p)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -48,8 +63,7 @@ func (l *tcpLink) readSome(ctx context.Context, p []byte, until time.Time) (int,
 		return 0, transport.NetError("read", err)
 	}
 	l.c.SetReadDeadline(earliest(ctx, until))
-	stop := context.AfterFunc(ctx, func() { l.c.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer wake(ctx, l.c.SetReadDeadline)()
 	n, err := l.c.Read(p)
 	if n > 0 {
 		return n, nil

@@ -1,0 +1,42 @@
+package prologix_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/govisa/govisa/sim"
+	"github.com/govisa/govisa/transport"
+	"github.com/govisa/govisa/transport/gpib/prologix"
+)
+
+// Example queries GPIB address 5 behind a GPIB-ETHERNET adapter; here the
+// adapter is the emulator with a simulated instrument.
+func Example() {
+	srv := prologix.NewServer(nil)
+	srv.Attach(prologix.Address{PAD: 5, SAD: -1}, sim.NewTestInstrument())
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(l)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	a, err := prologix.Dial(ctx, l.Addr().String(), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer a.Close()
+	dmm, _ := a.Instrument(5, -1) // GPIB0::5::INSTR on this board
+	dmm.Write(ctx, []byte("*IDN?"), true)
+	buf := make([]byte, 256)
+	n, _, err := dmm.Read(ctx, buf, transport.ReadOptions{TermChar: '\n', TermCharEnabled: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.Split(string(buf[:n]), ",")[1])
+	// Output: Test Instrument
+}
