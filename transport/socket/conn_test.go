@@ -323,3 +323,32 @@ func TestWriteTimeoutWhenPeerStalls(t *testing.T) {
 	assert.Less(t, n, len(data))
 	assert.False(t, errors.Is(err, transport.ErrConnLost))
 }
+
+func TestReusedContextStillCancels(t *testing.T) {
+	// One context for many operations keeps one registration; cancelling
+	// it must still unblock a Read, and the next Read with it fails at once.
+	c, peer := rawPair(t, "127.0.0.1")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := make([]byte, 10)
+	for i := range 3 {
+		write(t, peer, "r\n")
+		n, _, err := c.Read(ctx, p, termLF.on)
+		require.NoError(t, err, "read %d", i)
+		assert.Equal(t, "r\n", string(p[:n]))
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.Read(ctx, p, termLF.on)
+		done <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-done, transport.ErrAborted)
+	_, _, err := c.Read(ctx, p, termLF.on)
+	require.ErrorIs(t, err, transport.ErrAborted)
+	write(t, peer, "s\n")
+	n, _, err := c.Read(ctxT(t, time.Second), p, termLF.on)
+	require.NoError(t, err)
+	assert.Equal(t, "s\n", string(p[:n]))
+}

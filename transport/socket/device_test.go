@@ -115,9 +115,6 @@ func (d *testDevice) Read(ctx context.Context, p []byte) (int, bool, error) {
 			timer.Stop()
 		}
 	}()
-	if dl, ok := ctx.Deadline(); ok { // Done may not fire by itself
-		timer = time.NewTimer(time.Until(dl))
-	}
 	for {
 		d.mu.Lock()
 		var wait <-chan time.Time
@@ -136,6 +133,9 @@ func (d *testDevice) Read(ctx context.Context, p []byte) (int, bool, error) {
 		}
 		ch := d.wake
 		d.mu.Unlock()
+		if dl, ok := ctx.Deadline(); ok && timer == nil { // Done may not fire by itself
+			timer = time.NewTimer(time.Until(dl))
+		}
 		var tc <-chan time.Time
 		if timer != nil {
 			tc = timer.C

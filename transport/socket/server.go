@@ -47,13 +47,16 @@ func WithMaxMessage(n int) ServerOption {
 // WithResponseTimeout sets how long the server waits for the device's next
 // response bytes after a query, and how long a client that stopped in the
 // middle of a message keeps the device (default DefaultResponseTimeout).
+// The wait for response bytes runs on a deadline renewed when half spent,
+// so it lasts between half of d and d.
 func WithResponseTimeout(d time.Duration) ServerOption {
 	return func(c *serverConfig) { c.responseTimeout = d }
 }
 
 // WithWriteTimeout bounds how long the server waits for a client to accept
 // response bytes (default DefaultWriteTimeout); a client that does not read
-// its responses is disconnected after it.
+// its responses is disconnected after it (after between half of d and d:
+// the deadline is renewed when half spent).
 func WithWriteTimeout(d time.Duration) ServerOption {
 	return func(c *serverConfig) { c.writeTimeout = d }
 }
@@ -263,6 +266,11 @@ type serverConn struct {
 	query   bool // the message being delivered in parts contains '?'
 	dropped int64
 	out     []byte // response buffer, allocated at the first query
+
+	// Deadlines for relaying, renewed lazily (see readCtx).
+	rctx     context.Context
+	rcancel  context.CancelFunc
+	rdl, wdl time.Time
 }
 
 func (s *Server) start(nc net.Conn) {
@@ -286,7 +294,7 @@ func (s *Server) start(nc net.Conn) {
 
 func (c *serverConn) close() {
 	c.once.Do(func() {
-		c.cancel()
+		c.cancel() // also ends rctx
 		c.nc.Close()
 	})
 }
@@ -364,12 +372,10 @@ func (c *serverConn) relay() {
 	}
 	alive := true
 	for {
-		ctx, cancel := context.WithTimeout(c.ctx, s.cfg.responseTimeout)
-		n, end, err := s.dev.Read(ctx, c.out)
-		cancel()
+		n, end, err := s.dev.Read(c.readCtx(), c.out)
 		n = min(max(n, 0), len(c.out)) // never trust a count beyond the buffer
 		if n > 0 && alive {
-			_ = c.nc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+			c.writeDeadline()
 			if _, werr := c.nc.Write(c.out[:n]); werr != nil {
 				s.log.Debug("socket: response write failed", "remote", c.nc.RemoteAddr(), "err", werr)
 				alive = false
@@ -385,5 +391,32 @@ func (c *serverConn) relay() {
 			}
 			return
 		}
+	}
+}
+
+// readCtx returns the context for Device.Read while relaying: it expires
+// between half the response timeout and the whole of it from now. Creating
+// a context with a deadline on every read would arm a new runtime timer
+// each time, which can wake the network poller and shows in the round
+// trip of every query; this one is renewed only when half spent.
+func (c *serverConn) readCtx() context.Context {
+	now := time.Now()
+	if c.rctx == nil || c.rdl.Sub(now) < c.s.cfg.responseTimeout/2 {
+		if c.rcancel != nil {
+			c.rcancel()
+		}
+		c.rdl = now.Add(c.s.cfg.responseTimeout)
+		c.rctx, c.rcancel = context.WithDeadline(c.ctx, c.rdl)
+	}
+	return c.rctx
+}
+
+// writeDeadline gives the client between half the write timeout and the
+// whole of it to take response bytes, renewed lazily like readCtx.
+func (c *serverConn) writeDeadline() {
+	now := time.Now()
+	if c.wdl.Sub(now) < c.s.cfg.writeTimeout/2 {
+		c.wdl = now.Add(c.s.cfg.writeTimeout)
+		_ = c.nc.SetWriteDeadline(c.wdl)
 	}
 }

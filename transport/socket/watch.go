@@ -27,6 +27,11 @@ type watcher struct {
 	mu   sync.Mutex
 	done <-chan struct{} // Done channel of the registered context
 	stop func() bool     // stops the registration; nil when none
+	// The deadlines last set. Setting a socket deadline re-arms a runtime
+	// timer and may wake the network poller, so an unchanged deadline
+	// (several operations under one context) is not set again.
+	// A new net.Conn has no deadlines, which the zero values match.
+	rdl, wdl time.Time
 }
 
 // arm sets the read (read=true) or write deadline from ctx and makes sure a
@@ -48,10 +53,15 @@ func (w *watcher) arm(ctx context.Context, read bool) error {
 		}
 	}
 	var err error
-	if read {
-		err = w.nc.SetReadDeadline(d)
-	} else {
-		err = w.nc.SetWriteDeadline(d)
+	switch {
+	case read && !w.rdl.Equal(d):
+		if err = w.nc.SetReadDeadline(d); err == nil {
+			w.rdl = d
+		}
+	case !read && !w.wdl.Equal(d):
+		if err = w.nc.SetWriteDeadline(d); err == nil {
+			w.wdl = d
+		}
 	}
 	w.mu.Unlock()
 	if err != nil {
@@ -69,6 +79,7 @@ func (w *watcher) fire(done <-chan struct{}) func() {
 		w.mu.Lock()
 		if w.done == done {
 			_ = w.nc.SetDeadline(aLongTimeAgo)
+			w.rdl, w.wdl = aLongTimeAgo, aLongTimeAgo
 		}
 		w.mu.Unlock()
 	}
