@@ -25,8 +25,10 @@ type watcher struct {
 	nc net.Conn
 
 	mu   sync.Mutex
-	done <-chan struct{} // Done channel of the registered context
+	ctx  context.Context // the context of the current registration
+	done <-chan struct{} // its Done channel
 	stop func() bool     // stops the registration; nil when none
+	fire func()          // w.onDone, built once
 	// The deadlines last set. Setting a socket deadline re-arms a runtime
 	// timer and may wake the network poller, so an unchanged deadline
 	// (several operations under one context) is not set again.
@@ -47,9 +49,13 @@ func (w *watcher) arm(ctx context.Context, read bool) error {
 			w.stop()
 			w.stop = nil
 		}
-		w.done = done
+		w.ctx, w.done = nil, done
 		if done != nil {
-			w.stop = context.AfterFunc(ctx, w.fire(done))
+			if w.fire == nil {
+				w.fire = w.onDone
+			}
+			w.ctx = ctx
+			w.stop = context.AfterFunc(ctx, w.fire)
 		}
 	}
 	var err error
@@ -70,19 +76,16 @@ func (w *watcher) arm(ctx context.Context, read bool) error {
 	return ctx.Err()
 }
 
-// fire returns the cancellation callback for the context whose Done
-// channel is done. It acts only while that context is still the registered
-// one: once an operation has moved on to another context, a late callback
-// must not interrupt it.
-func (w *watcher) fire(done <-chan struct{}) func() {
-	return func() {
-		w.mu.Lock()
-		if w.done == done {
-			_ = w.nc.SetDeadline(aLongTimeAgo)
-			w.rdl, w.wdl = aLongTimeAgo, aLongTimeAgo
-		}
-		w.mu.Unlock()
+// onDone is the cancellation callback. It acts only when the context now
+// registered is done: a callback of an earlier registration that runs late,
+// after operations moved on to another context, must not interrupt them.
+func (w *watcher) onDone() {
+	w.mu.Lock()
+	if w.ctx != nil && w.ctx.Err() != nil {
+		_ = w.nc.SetDeadline(aLongTimeAgo)
+		w.rdl, w.wdl = aLongTimeAgo, aLongTimeAgo
 	}
+	w.mu.Unlock()
 }
 
 // release drops the registration (on Close).
@@ -92,6 +95,6 @@ func (w *watcher) release() {
 		w.stop()
 		w.stop = nil
 	}
-	w.done = nil
+	w.ctx, w.done = nil, nil
 	w.mu.Unlock()
 }
