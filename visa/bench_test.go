@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govisa/govisa/internal/benchutil"
 	"github.com/govisa/govisa/visa"
 	"github.com/stretchr/testify/require"
 )
@@ -63,26 +64,20 @@ func BenchmarkSocketQuery(b *testing.B) {
 	br := bufio.NewReader(c)
 	cmd := []byte("*IDN?\n")
 
-	bare := measure(b.N, func() {
+	b.ReportAllocs()
+	res := benchutil.Compare(b, func() {
 		if _, err := c.Write(cmd); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := br.ReadSlice('\n'); err != nil {
 			b.Fatal(err)
 		}
-	})
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
+	}, func() {
 		if _, err := r.Query(bg, "*IDN?"); err != nil {
 			b.Fatal(err)
 		}
-	}
-	ours := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns/op")
-	b.ReportMetric(float64(ours)/float64(bare), "rt_ratio_vs_tcp")
+	})
+	benchutil.ReportLatency(b, res, "tcp")
 }
 
 // BenchmarkSocketBlock64MiB reads a 64 MiB IEEE block through the public
@@ -103,35 +98,22 @@ func BenchmarkSocketBlock64MiB(b *testing.B) {
 	defer c.Close()
 	buf := make([]byte, len(block))
 	cmd := []byte("BLOCK?\n")
-	bare := measure(b.N, func() {
+	bare := func() {
 		if _, err := c.Write(cmd); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := io.ReadFull(c, buf); err != nil {
 			b.Fatal(err)
 		}
-	})
+	}
 	q := fmt.Sprintf("TEST:BLOCK? %d", size)
+	opt := visa.BlockOptions{MaxBytes: size, Buffer: make([]byte, size)}
 	b.SetBytes(size)
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		data, err := r.QueryBlock(bg, q, visa.BlockOptions{MaxBytes: size})
+	res := benchutil.Compare(b, bare, func() {
+		data, err := r.QueryBlock(bg, q, opt)
 		if err != nil || len(data) != size {
 			b.Fatal(err, len(data))
 		}
-	}
-	ours := time.Since(start)
-	b.StopTimer()
-	mbs := func(d time.Duration) float64 { return float64(size) * float64(b.N) / d.Seconds() / 1e6 }
-	b.ReportMetric(mbs(bare), "bare-MB/s")
-	b.ReportMetric(float64(bare)/float64(ours), "tput_ratio_vs_tcp")
-}
-
-func measure(n int, f func()) time.Duration {
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		f()
-	}
-	return time.Since(start)
+	})
+	benchutil.ReportThroughput(b, res, size, "tcp")
 }

@@ -45,6 +45,10 @@ type BlockOptions struct {
 	// Progress, when set, is called after each chunk with the bytes read
 	// so far and the total announced.
 	Progress func(done, total int64)
+	// Buffer, when its capacity holds the block, receives the data, so that
+	// a program reading many large blocks reuses one buffer instead of
+	// allocating (and faulting in) fresh memory for each.
+	Buffer []byte
 }
 
 func (o *BlockOptions) order() binary.ByteOrder {
@@ -156,7 +160,12 @@ func (r *Resource) readBlockLocked(ctx context.Context, opt *BlockOptions) ([]by
 		return nil, r.blockErr(VI_ERROR_INV_LENGTH, fmt.Sprintf("block announces %d bytes, more than the allowed %d; clear the device before the next command", hdr.DataLen, opt.max()), ieee4882.ErrTooLarge)
 	}
 	total := hdr.DataLen
-	data := make([]byte, total)
+	var data []byte
+	if int64(cap(opt.Buffer)) >= total {
+		data = opt.Buffer[:total]
+	} else {
+		data = make([]byte, total)
+	}
 	done := int64(copy(data, got))
 	extra := got[min(int64(len(got)), total):] // terminator bytes already read
 	// Phase 2: exact-count reads with the termination character off.
