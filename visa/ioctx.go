@@ -2,6 +2,7 @@ package visa
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -9,9 +10,15 @@ import (
 // allocating a timer per call: Deadline reports the earlier of the parent's
 // deadline and the session's, Done is the parent's. Transports honour
 // Deadline themselves (see package transport), so no timer is needed.
-// One ioContext lives in each session and is reused under the session lock.
+//
+// One ioContext lives in each session and is re-pointed at each
+// operation's context under the session lock. A transport may keep a
+// cancellation registration on it past the operation (the socket
+// transport keeps one per Done channel), whose callback may call Err from
+// another goroutine at any time, so the fields are guarded by mu.
 type ioContext struct {
-	context.Context
+	mu       sync.Mutex
+	parent   context.Context
 	deadline time.Time
 	has      bool
 }
@@ -19,33 +26,61 @@ type ioContext struct {
 // reset points c at parent with a deadline of now+timeout (timeout < 0
 // means none; 0 means immediate).
 func (c *ioContext) reset(parent context.Context, timeout time.Duration) *ioContext {
-	c.Context = parent
-	c.has = timeout >= 0
-	if c.has {
-		c.deadline = time.Now().Add(timeout)
+	var d time.Time
+	if timeout >= 0 {
+		d = time.Now().Add(timeout)
 	}
+	c.mu.Lock()
+	c.parent, c.deadline, c.has = parent, d, timeout >= 0
+	c.mu.Unlock()
 	return c
 }
 
-func (c *ioContext) Deadline() (time.Time, bool) {
-	pd, pok := c.Context.Deadline()
-	switch {
-	case !c.has:
-		return pd, pok
-	case pok && pd.Before(c.deadline):
-		return pd, true
+func (c *ioContext) get() (context.Context, time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.parent == nil {
+		return context.Background(), c.deadline, c.has
 	}
-	return c.deadline, true
+	return c.parent, c.deadline, c.has
 }
 
+// Deadline reports the earlier of the parent's and the session's deadline.
+func (c *ioContext) Deadline() (time.Time, bool) {
+	p, d, has := c.get()
+	pd, pok := p.Deadline()
+	switch {
+	case !has:
+		return pd, pok
+	case pok && pd.Before(d):
+		return pd, true
+	}
+	return d, true
+}
+
+// Done is the parent's Done channel.
+func (c *ioContext) Done() <-chan struct{} {
+	p, _, _ := c.get()
+	return p.Done()
+}
+
+// Err is the parent's error, or DeadlineExceeded once the session's
+// deadline has passed.
 func (c *ioContext) Err() error {
-	if err := c.Context.Err(); err != nil {
+	p, d, has := c.get()
+	if err := p.Err(); err != nil {
 		return err
 	}
-	if c.has && !time.Now().Before(c.deadline) {
+	if has && !time.Now().Before(d) {
 		return context.DeadlineExceeded
 	}
 	return nil
+}
+
+// Value is the parent's value.
+func (c *ioContext) Value(key any) any {
+	p, _, _ := c.get()
+	return p.Value(key)
 }
 
 // withTimeout returns a real context bounded by timeout, for the rare paths

@@ -23,7 +23,7 @@ const (
 )
 
 const (
-	serverReadChunk  = 32 << 10 // bytes read from a client per system call
+	serverReadChunk  = 32 << 10  // bytes read from a client per system call
 	serverWriteChunk = 256 << 10 // bytes of response copied per Device.Read: 64 KiB halved block throughput; 256 KiB still fits in L2
 )
 
