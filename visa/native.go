@@ -6,9 +6,15 @@ import (
 	"net"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/govisa/govisa/transport"
+	"github.com/govisa/govisa/transport/asrl"
+	"github.com/govisa/govisa/transport/gpib/linuxgpib"
+	"github.com/govisa/govisa/transport/gpib/prologix"
+	"github.com/govisa/govisa/transport/hislip"
 	"github.com/govisa/govisa/transport/socket"
+	"github.com/govisa/govisa/transport/vxi11"
 )
 
 // The native backend, registered as "go": govisa's own protocol stacks.
@@ -20,44 +26,74 @@ func (nativeBackend) Open(path string) (Library, error) {
 	if path != "" {
 		return nil, fmt.Errorf("the native backend takes no path (got %q)", path)
 	}
-	return NewConnLibrary(NativeDialer{}, nil), nil
+	return NewConnLibrary(NewNativeDialer(), nil), nil
 }
 
-func (nativeBackend) Info() BackendInfo { return NativeDialer{}.Info() }
+func (nativeBackend) Info() BackendInfo { return NewNativeDialer().Info() }
 
-// NativeDialer connects to resources with govisa's own transports. It is
-// exported so that programs can build a ConnLibrary with their own logger.
-type NativeDialer struct{}
+// NativeDialer connects to resources with govisa's own transports. Each
+// ConnLibrary gets its own NativeDialer, which remembers the Prologix
+// adapters opened as PRLGX INTFC resources: while one is open as board N,
+// GPIBN::pad::INSTR resources are reached through it (as pyvisa-py does);
+// otherwise GPIB goes to the linux-gpib board /dev/gpibN.
+type NativeDialer struct {
+	mu       sync.Mutex
+	prologix map[int]*prologix.Adapter
+}
+
+// NewNativeDialer returns a dialer for the native backend.
+func NewNativeDialer() *NativeDialer {
+	return &NativeDialer{prologix: map[int]*prologix.Adapter{}}
+}
 
 // Info reports which interface types the native backend supports here.
-func (NativeDialer) Info() BackendInfo {
-	return BackendInfo{
-		Name:        DefaultBackend,
-		Description: "govisa native backend: pure-Go protocol stacks",
-		Version:     versionString(implVersion),
-		Capabilities: []Capability{
-			{Name: "TCPIP SOCKET", Usable: true},
-			{Name: "TCPIP INSTR (VXI-11)", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
-			{Name: "TCPIP INSTR (HiSLIP)", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
-			{Name: "USB INSTR/RAW", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
-			{Name: "ASRL INSTR", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
-			{Name: "GPIB INSTR/INTFC", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
-			{Name: "runtime", Usable: true, Reason: runtime.GOOS + "/" + runtime.GOARCH},
-		},
+func (*NativeDialer) Info() BackendInfo {
+	caps := []Capability{
+		{Name: "TCPIP SOCKET", Usable: true},
+		{Name: "TCPIP INSTR (VXI-11)", Usable: true},
+		{Name: "TCPIP INSTR (HiSLIP)", Usable: true, Reason: "HiSLIP 1.1; 2.0 TLS/SASL not yet"},
+		{Name: "ASRL INSTR", Usable: true},
+		{Name: "PRLGX-TCPIP/PRLGX-ASRL INTFC", Usable: true, Reason: "GPIBn::pad::INSTR goes through an open Prologix INTFC of board n"},
+		{Name: "GPIB INSTR (linux-gpib)", Usable: runtime.GOOS == "linux", Reason: gpibReason()},
+		{Name: "USB INSTR/RAW", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
+		{Name: "VXI, PXI, GPIB-VXI, VICP", Usable: false, Reason: "no transport (VI_ERROR_NSUP_OPER)"},
+		{Name: "runtime", Usable: true, Reason: runtime.GOOS + "/" + runtime.GOARCH},
 	}
+	return BackendInfo{
+		Name:         DefaultBackend,
+		Description:  "govisa native backend: pure-Go protocol stacks",
+		Version:      versionString(implVersion),
+		Capabilities: caps,
+	}
+}
+
+func gpibReason() string {
+	if runtime.GOOS != "linux" {
+		return "linux-gpib exists only on Linux"
+	}
+	return "needs the linux-gpib kernel driver and /dev/gpibN"
 }
 
 func versionString(v uint32) string {
 	return strconv.Itoa(int(v>>20)) + "." + strconv.Itoa(int(v>>8&0xFFF)) + "." + strconv.Itoa(int(v&0xFF))
 }
 
-// List finds resources. Discovery arrives with the transports that offer
-// it (VXI-11 broadcast, mDNS, serial and USB enumeration); until then the
-// native backend finds nothing by itself.
-func (NativeDialer) List(context.Context) ([]string, error) { return nil, nil }
+// List finds serial ports. Network discovery (VXI-11 broadcast, mDNS)
+// arrives with its package.
+func (*NativeDialer) List(context.Context) ([]string, error) {
+	ports, err := asrl.List()
+	if err != nil {
+		return nil, nil // no serial enumeration on this system is not an error
+	}
+	out := make([]string, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, p.ResourceName())
+	}
+	return out, nil
+}
 
 // Dial connects to rn.
-func (NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrStore) (transport.Conn, error) {
+func (d *NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrStore) (transport.Conn, error) {
 	if rn.IsRemote() {
 		return nil, nsupResource(rn, "NI Remote VISA (visa://) servers are not supported")
 	}
@@ -65,14 +101,151 @@ func (NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrStore)
 	case rn.Interface == VI_INTF_TCPIP && rn.Class == ClassSOCKET:
 		nodelay, _ := attrs.Get(VI_ATTR_TCPIP_NODELAY)
 		keep, _ := attrs.Get(VI_ATTR_TCPIP_KEEPALIVE)
-		return socket.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), socket.Options{
-			NoDelay:   nodelay == true,
-			KeepAlive: keep == true,
-		})
+		opts := socket.DefaultOptions()
+		opts.NoDelay, opts.KeepAlive = nodelay == true, keep == true
+		return socket.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), opts)
+	case rn.Interface == VI_INTF_TCPIP && rn.Class == ClassINSTR && rn.HiSLIP:
+		var opts []hislip.Option
+		if v, err := attrs.Get(VI_ATTR_TCPIP_HISLIP_MAX_MESSAGE_KB); err == nil {
+			if kb, ok := v.(uint32); ok && kb > 0 {
+				opts = append(opts, hislip.WithMaxMessageKB(kb))
+			}
+		}
+		if v, _ := attrs.Get(VI_ATTR_TCPIP_HISLIP_OVERLAP_EN); v == true {
+			opts = append(opts, hislip.WithOverlapped(true))
+		}
+		c, err := hislip.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), rn.LANDevice, opts...)
+		if err != nil {
+			return nil, err
+		}
+		v := c.Version() // major<<8 | minor on the wire; ViVersion is major<<20 | minor<<8
+		_ = attrs.SetInternal(VI_ATTR_TCPIP_HISLIP_VERSION, uint32(v>>8)<<20|uint32(v&0xFF)<<8)
+		return c, nil
+	case rn.Interface == VI_INTF_TCPIP && rn.Class == ClassINSTR:
+		opts := vxi11.Options{}
+		if rn.PortGiven {
+			opts.CorePort = rn.Port
+		}
+		return vxi11.Dial(ctx, rn.Host, rn.LANDevice, opts)
+	case rn.Interface == VI_INTF_ASRL && rn.Class == ClassINSTR:
+		if rn.Host != "" {
+			return nil, nsupResource(rn, "ENET-serial (ASRL::host::port) resources are not supported")
+		}
+		return asrl.Open(ctx, rn.ASRLDevice, asrl.DefaultConfig())
+	case rn.Interface == VI_INTF_PRLGX && rn.Class == ClassINTFC:
+		return d.openPrologix(ctx, rn)
+	case rn.Interface == VI_INTF_GPIB && rn.Class == ClassINTFC:
+		b, err := linuxgpib.Open(rn.Board)
+		if err != nil {
+			return nil, err
+		}
+		return &gpibBoard{b}, nil
+	case rn.Interface == VI_INTF_GPIB && rn.Class == ClassINSTR:
+		sad := rn.SecondaryAddr
+		d.mu.Lock()
+		a := d.prologix[rn.Board]
+		d.mu.Unlock()
+		if a != nil {
+			return a.Instrument(rn.PrimaryAddr, sad)
+		}
+		b, err := linuxgpib.Open(rn.Board)
+		if err != nil {
+			return nil, err
+		}
+		in, err := b.Instrument(rn.PrimaryAddr, sad)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		return &gpibSession{Instr: in, board: b}, nil
 	}
-	return nil, nsupResource(rn, "this interface type is not implemented yet")
+	return nil, nsupResource(rn, "no transport for this resource type")
+}
+
+// gpibSession closes its board with the session.
+type gpibSession struct {
+	*linuxgpib.Instr
+	board *linuxgpib.Board
+}
+
+func (g *gpibSession) Close() error {
+	err := g.Instr.Close()
+	if berr := g.board.Close(); err == nil {
+		err = berr
+	}
+	return err
+}
+
+// gpibBoard is a GPIB INTFC session on a linux-gpib board: bus-level
+// operations only.
+type gpibBoard struct{ *linuxgpib.Board }
+
+func (g *gpibBoard) Write(context.Context, []byte, bool) (int, error) {
+	return 0, transport.Errorf("write", transport.ErrNotSupported, fmt.Errorf("board-level writes are not supported; use GpibCommand or a GPIB INSTR session"))
+}
+
+func (g *gpibBoard) Read(context.Context, []byte, transport.ReadOptions) (int, transport.Reason, error) {
+	return 0, 0, transport.Errorf("read", transport.ErrNotSupported, fmt.Errorf("board-level reads are not supported; use a GPIB INSTR session"))
+}
+
+// RemoteLocal maps viGpibControlREN on the interface to the REN line.
+func (g *gpibBoard) RemoteLocal(ctx context.Context, mode transport.RemoteLocal) error {
+	return g.Board.ControlREN(ctx, mode)
+}
+
+// openPrologix opens a Prologix adapter as an INTFC session and makes it
+// GPIB board rn.Board for later GPIB INSTR opens.
+func (d *NativeDialer) openPrologix(ctx context.Context, rn ResourceName) (transport.Conn, error) {
+	var a *prologix.Adapter
+	var err error
+	if rn.Host != "" {
+		a, err = prologix.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), nil)
+	} else {
+		a, err = prologix.OpenSerial(ctx, rn.ASRLDevice, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if _, busy := d.prologix[rn.Board]; busy {
+		d.mu.Unlock()
+		a.Close()
+		return nil, transport.Errorf("open", transport.ErrBusy, fmt.Errorf("GPIB board %d already has a Prologix adapter open", rn.Board))
+	}
+	d.prologix[rn.Board] = a
+	d.mu.Unlock()
+	return &prologixIntfc{d: d, board: rn.Board, a: a}, nil
+}
+
+// prologixIntfc is the INTFC session of a Prologix adapter: bus-level
+// operations only; message I/O goes through the GPIB INSTR sessions.
+type prologixIntfc struct {
+	d     *NativeDialer
+	board int
+	a     *prologix.Adapter
+}
+
+func (p *prologixIntfc) Write(context.Context, []byte, bool) (int, error) {
+	return 0, transport.Errorf("write", transport.ErrNotSupported, fmt.Errorf("write to a GPIB instrument (GPIB%d::pad::INSTR), not to the Prologix INTFC", p.board))
+}
+
+func (p *prologixIntfc) Read(context.Context, []byte, transport.ReadOptions) (int, transport.Reason, error) {
+	return 0, 0, transport.Errorf("read", transport.ErrNotSupported, fmt.Errorf("read from a GPIB instrument (GPIB%d::pad::INSTR), not from the Prologix INTFC", p.board))
+}
+
+// SendIFC pulses IFC (viGpibSendIFC).
+func (p *prologixIntfc) SendIFC(ctx context.Context) error { return p.a.InterfaceClear(ctx) }
+
+func (p *prologixIntfc) Close() error {
+	p.d.mu.Lock()
+	if p.d.prologix[p.board] == p.a {
+		delete(p.d.prologix, p.board)
+	}
+	p.d.mu.Unlock()
+	return p.a.Close()
 }
 
 func nsupResource(rn ResourceName, why string) error {
 	return &Error{Status: VI_ERROR_NSUP_OPER, Op: "viOpen", Resource: rn.String(), Msg: why}
 }
+

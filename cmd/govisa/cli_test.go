@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,11 +113,11 @@ func TestCLI(t *testing.T) {
 	})
 }
 
-// TestPyVISAInterop has Debian's python3-pyvisa-py client query the test
-// instrument served by `govisa serve --socket`. .ci/run installs the
-// packages and sets GOVISA_REQUIRE_INTEROP=1 so that CI fails instead of
-// skipping when the client is missing.
-func TestPyVISAInterop(t *testing.T) {
+// pyvisaPython returns Debian's python3 with pyvisa-py, or skips. .ci/run
+// installs the packages and sets GOVISA_REQUIRE_INTEROP=1 so that CI fails
+// instead of skipping when the client is missing.
+func pyvisaPython(t *testing.T) string {
+	t.Helper()
 	py := os.Getenv("GOVISA_PYTHON")
 	if py == "" {
 		py = "/usr/bin/python3"
@@ -126,28 +128,66 @@ func TestPyVISAInterop(t *testing.T) {
 		}
 		t.Skipf("pyvisa-py not importable by %s (install python3-pyvisa-py): %v", py, err)
 	}
-	bin := buildCLI(t)
-	names := startServe(t, bin, "--socket", "127.0.0.1:0")
-	script := `
+	return py
+}
+
+// pyvisaScript queries *IDN? and a block through pyvisa-py's "@py" backend.
+const pyvisaScript = `
 import sys, pyvisa
 rm = pyvisa.ResourceManager("@py")
-inst = rm.open_resource(sys.argv[1], read_termination="\n", write_termination="\n", timeout=5000)
+inst = rm.open_resource(sys.argv[1], read_termination="\n", write_termination="\n", timeout=10000)
 print(inst.query("*IDN?"))
-data = inst.query_binary_values("TEST:BLOCK? 100000", datatype="B", container=bytes)
-assert len(data) == 100000, len(data)
+n = int(sys.argv[2])
+data = inst.query_binary_values("TEST:BLOCK? %d" % n, datatype="B", container=bytes)
+assert len(data) == n, len(data)
 assert all(b == i % 256 for i, b in enumerate(data)), "block content"
 print("block ok", len(data))
 print(inst.query("TEST:ECHO? after block"))
 inst.close()
 rm.close()
 `
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+
+func runPyVISA(t *testing.T, py, resource string, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, py, "-c", script, names[0]).CombinedOutput()
+	out, err := exec.CommandContext(ctx, py, "-c", pyvisaScript, resource, fmt.Sprint(n)).CombinedOutput()
 	require.NoError(t, err, string(out))
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	require.Len(t, lines, 3, string(out))
 	assert.True(t, strings.HasPrefix(lines[0], "govisa,"), lines[0])
-	assert.Equal(t, "block ok 100000", lines[1])
+	assert.Equal(t, fmt.Sprintf("block ok %d", n), lines[1])
 	assert.Equal(t, "after block", lines[2])
+}
+
+// TestPyVISAInterop: Debian's python3-pyvisa-py client queries the test
+// instrument served by `govisa serve --socket`.
+func TestPyVISAInterop(t *testing.T) {
+	py := pyvisaPython(t)
+	bin := buildCLI(t)
+	names := startServe(t, bin, "--socket", "127.0.0.1:0")
+	runPyVISA(t, py, names[0], 100000)
+}
+
+// TestPyVISAInteropVXI11: pyvisa-py's VXI-11 client finds `govisa serve
+// --vxi11` through the portmapper on 127.0.0.1:111 (ours, or the system
+// rpcbind we register with) and reads a large block.
+func TestPyVISAInteropVXI11(t *testing.T) {
+	py := pyvisaPython(t)
+	if l, err := net.Listen("tcp", "127.0.0.1:111"); err != nil {
+		if c, derr := net.Dial("tcp", "127.0.0.1:111"); derr == nil {
+			c.Close() // a system portmapper is there: serve registers with it
+		} else if os.Getenv("GOVISA_REQUIRE_INTEROP") != "" {
+			t.Fatalf("cannot bind the portmapper port 127.0.0.1:111: %v", err)
+		} else {
+			t.Skipf("cannot bind 127.0.0.1:111 (needs root): %v", err)
+		}
+	} else {
+		l.Close()
+	}
+	bin := buildCLI(t)
+	names := startServe(t, bin, "--socket", "", "--vxi11", "127.0.0.1:0", "--portmapper", "127.0.0.1:111")
+	require.Len(t, names, 1)
+	require.Equal(t, "TCPIP0::127.0.0.1::inst0::INSTR", names[0])
+	runPyVISA(t, py, names[0], 2000000)
 }

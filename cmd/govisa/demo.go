@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"sort"
 	"time"
 
 	"github.com/govisa/govisa/sim"
-	"github.com/govisa/govisa/transport/socket"
 	"github.com/govisa/govisa/visa"
 )
 
@@ -26,25 +24,28 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	dev := sim.NewTestInstrument()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := startServers(serveFlags{socket: "127.0.0.1:0", vxi11: "127.0.0.1:0", portmapper: "none", hislip: "127.0.0.1:0"}, dev)
 	if err != nil {
 		return err
 	}
-	srv := socket.NewServer(dev)
-	go srv.Serve(l)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		srv.shutdown(sctx)
 	}()
-	fmt.Fprintln(stdout, "govisa demo: the test instrument is served on loopback")
+	fmt.Fprintln(stdout, "govisa demo: the test instrument is served on loopback over SOCKET, VXI-11 and HiSLIP")
 
 	rm, err := visa.NewResourceManager("")
 	if err != nil {
 		return err
 	}
 	defer rm.Close()
-	return demoResource(ctx, rm, socketResource(l.Addr()), *blockSize, *queries, stdout)
+	for _, name := range srv.names {
+		if err := demoResource(ctx, rm, name, *blockSize, *queries, stdout); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func demoResource(ctx context.Context, rm *visa.ResourceManager, name string, blockSize, queries int, stdout io.Writer) error {
@@ -72,7 +73,7 @@ func demoResource(ctx context.Context, rm *visa.ResourceManager, name string, bl
 	fmt.Fprintf(stdout, "query round trip over %d queries: median %v, p99 %v\n", queries, rts[len(rts)/2].Round(time.Microsecond), rts[len(rts)*99/100].Round(time.Microsecond))
 
 	t0 := time.Now()
-	data, err := r.QueryBlock(ctx, fmt.Sprintf("TEST:BLOCK? %d", blockSize), visa.BlockOptions{})
+	data, err := r.QueryBlock(ctx, fmt.Sprintf("TEST:BLOCK? %d", blockSize), visa.BlockOptions{MaxBytes: int64(blockSize)})
 	if err != nil {
 		return err
 	}
