@@ -222,15 +222,32 @@ func (l *ConnLibrary) Lock(ctx context.Context, id Session, mode AccessMode, tim
 		if mode == VI_SHARED_LOCK {
 			typ = transport.LockShared
 		}
+		// The device enforces timeout itself and answers when it expires;
+		// the context leaves it time to, so that a grant racing with our
+		// own deadline is never lost (the device would hold a lock this
+		// session believes it was refused).
+		rctx, rcancel := withTimeout(ctx, remoteLockWait(timeout))
 		s.mu.Lock()
-		err := lk.Lock(lctx, typ, key, timeout)
+		err := lk.Lock(rctx, typ, key, timeout)
 		s.mu.Unlock()
+		rcancel()
 		if err != nil {
 			_ = l.locks.release(s.rsrc, id)
 			return "", mapError(op, s.rsrc, err)
 		}
 	}
 	return key, nil
+}
+
+// remoteLockGrace is how much longer than the lock timeout the session
+// waits for a device's answer to a lock request.
+const remoteLockGrace = 2 * time.Second
+
+func remoteLockWait(timeout time.Duration) time.Duration {
+	if timeout < 0 {
+		return -1
+	}
+	return timeout + remoteLockGrace
 }
 
 // Unlock implements viUnlock.

@@ -248,4 +248,3 @@ func (p *prologixIntfc) Close() error {
 func nsupResource(rn ResourceName, why string) error {
 	return &Error{Status: VI_ERROR_NSUP_OPER, Op: "viOpen", Resource: rn.String(), Msg: why}
 }
-
