@@ -280,8 +280,11 @@ func TestOpenErrors(t *testing.T) {
 	l.Close()
 	_, err = rm.OpenResource(bg, fmt.Sprintf("TCPIP::127.0.0.1::%d::SOCKET", port))
 	assert.True(t, errors.Is(err, visa.ErrResourceNFound), err)
-	// Interfaces whose transport has not landed say so clearly.
-	_, err = rm.OpenResource(bg, "GPIB0::5::INSTR")
+	// A GPIB board that is not there is not found.
+	_, err = rm.OpenResource(bg, "GPIB7::5::INSTR")
+	assert.True(t, errors.Is(err, visa.ErrResourceNFound), err)
+	// Interfaces without a transport say so clearly.
+	_, err = rm.OpenResource(bg, "VXI0::1::INSTR")
 	assert.True(t, errors.Is(err, visa.ErrNotSupported), err)
 }
 
