@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govisa/govisa/internal/benchutil"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -51,36 +52,28 @@ func echoLines(c net.Conn) {
 	}
 }
 
-// BenchmarkQueryRoundTrip compares one HiSLIP query with a bare TCP
-// ping-pong of the same size in the same run.
+// BenchmarkQueryRoundTrip compares one HiSLIP query (client, server and
+// test device in this process) with a bare TCP ping-pong of the same bytes
+// against a Go echo server, interleaved by benchutil.Compare so that load
+// drifting on a busy machine affects both medians alike.
 func BenchmarkQueryRoundTrip(b *testing.B) {
 	env := startServer(b, nil)
 	c := dial(b, env.addr, "hislip0")
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
 	q := []byte("ECHO? ping\n")
 	buf := make([]byte, 64)
 	tcp := tcpBaseline(b, echoLines)
 	tbr := bufio.NewReader(tcp)
-	// Warm up both paths.
-	for i := 0; i < 100; i++ {
-		c.Write(ctx, q, true)
-		c.Read(ctx, buf, transport.ReadOptions{})
-		tcp.Write(q)
-		tbr.ReadSlice('\n')
-	}
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
+	hislipQuery := func() {
 		if _, err := c.Write(ctx, q, true); err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := c.Read(ctx, buf, transport.ReadOptions{}); err != nil {
-			b.Fatal(err)
+		if n, _, err := c.Read(ctx, buf, transport.ReadOptions{}); err != nil || n != 5 {
+			b.Fatalf("read %d: %v", n, err)
 		}
 	}
-	hs := time.Since(start)
-	start = time.Now()
-	for i := 0; i < b.N; i++ {
+	tcpQuery := func() {
 		if _, err := tcp.Write(q); err != nil {
 			b.Fatal(err)
 		}
@@ -88,11 +81,13 @@ func BenchmarkQueryRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	raw := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(hs.Nanoseconds())/float64(b.N), "hislip_ns/query")
-	b.ReportMetric(float64(raw.Nanoseconds())/float64(b.N), "tcp_ns/pingpong")
-	b.ReportMetric(float64(hs)/float64(raw), "ratio_vs_tcp")
+	for range 200 { // warm up both paths
+		hislipQuery()
+		tcpQuery()
+	}
+	b.ReportAllocs()
+	r := benchutil.Compare(b, tcpQuery, hislipQuery)
+	benchutil.ReportLatency(b, r, "tcp")
 }
 
 // BenchmarkBlockRead64MiB reads a 64 MiB response and compares the

@@ -58,8 +58,9 @@ type Client struct {
 	rmtDelivered bool
 	lastServerID uint32 // overlapped: ID of the last server message fully delivered
 	rd           reader
-	syncInt      uint64 // Interrupted messages seen on the sync channel
-	needClear    bool   // overlapped-mode read abandoned, or a clear failed halfway
+	sw           watcher // sync channel deadlines
+	syncInt      uint64  // Interrupted messages seen on the sync channel
+	needClear    bool    // overlapped-mode read abandoned, or a clear failed halfway
 	wbuf         []byte
 	lockHeld     transport.LockType
 
@@ -171,6 +172,7 @@ func (c *Client) open(ctx context.Context, sub string) error {
 	if c.syncConn, err = c.dialOne(ctx); err != nil {
 		return err
 	}
+	c.sw.nc = c.syncConn
 	c.br = bufio.NewReaderSize(c.syncConn, 64<<10)
 	c.rd.br = c.br
 	stop := armDeadline(ctx, c.syncConn)
@@ -323,6 +325,7 @@ func (c *Client) OnSRQ(f func()) {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
+		c.sw.forget()
 		if c.syncConn != nil {
 			c.syncConn.Close()
 		}

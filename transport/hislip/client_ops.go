@@ -103,8 +103,9 @@ func (c *Client) Write(ctx context.Context, p []byte, end bool) (int, error) {
 	if c.serverMax > HeaderSize+1 {
 		maxPayload = int(min(c.serverMax-HeaderSize, 1<<30))
 	}
-	stop := armDeadline(ctx, c.syncConn)
-	defer stop()
+	if err := c.sw.arm(ctx); err != nil {
+		return 0, c.ctxErr(ctx, "write", err)
+	}
 	sent := 0
 	for first := true; first || sent < len(p); first = false {
 		chunk := min(len(p)-sent, maxPayload)
@@ -127,8 +128,9 @@ func (c *Client) Trigger(ctx context.Context) error {
 	if err := c.prepareSync(ctx, "trigger"); err != nil {
 		return err
 	}
-	stop := armDeadline(ctx, c.syncConn)
-	defer stop()
+	if err := c.sw.arm(ctx); err != nil {
+		return c.ctxErr(ctx, "trigger", err)
+	}
 	if written, err := c.sendSync(MsgTrigger, nil); err != nil {
 		return c.writeFailed(ctx, "trigger", written, err)
 	}
@@ -171,8 +173,9 @@ func (c *Client) clear(ctx context.Context, overlapped bool) error {
 	if overlapped {
 		features |= 1
 	}
-	stop := armDeadline(ctx, c.syncConn)
-	defer stop()
+	if err := c.sw.arm(ctx); err != nil {
+		return c.ctxErr(ctx, "clear", err)
+	}
 	c.rd.reset()
 	c.wbuf = AppendMessage(c.wbuf[:0], MsgDeviceClearComplete, features, 0, nil)
 	if _, err := c.syncConn.Write(c.wbuf); err != nil {

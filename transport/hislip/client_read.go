@@ -113,12 +113,12 @@ func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 			return 0, 0, err
 		}
 	}
-	stop := func() {}
 	if c.syncConn != nil {
-		stop = armDeadline(ctx, c.syncConn)
+		if err := c.sw.arm(ctx); err != nil {
+			return 0, 0, c.ctxErr(ctx, "read", err)
+		}
 	}
 	n, reason, err := c.readLoop(p, opt)
-	stop()
 	if err != nil {
 		if _, ok := err.(*transport.Error); !ok {
 			err = c.ctxErr(ctx, "read", err)

@@ -24,6 +24,7 @@ type session struct {
 	asyncConn  net.Conn // set once by attachAsync
 	asyncReady chan struct{}
 	syncW      sync.Mutex
+	wbuf       []byte // deliver's small-message buffer, guarded by syncW
 	asyncW     sync.Mutex
 	clientMax  atomic.Uint64 // largest message (header included) the client accepts
 	srqCh      chan struct{}
@@ -47,6 +48,9 @@ type session struct {
 	srvLastSent    uint32
 	srvSent        bool
 	readCancel     context.CancelFunc // cancels the pump's current device read
+	pumpReading    bool               // the pump reads (or was asked to); else the sync goroutine may
+	pumpWake       chan struct{}
+	wantSeq        uint64 // counts wantOutput calls
 	pumpCancel     context.CancelFunc
 	pumpDone       chan struct{}
 	lockCancel     context.CancelFunc
@@ -58,7 +62,7 @@ func newSession(srv *Server, d *devState, id, ver uint16, conn net.Conn) *sessio
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{
 		srv: srv, dev: d, id: id, version: ver, ctx: ctx, cancel: cancel,
-		syncConn: conn, asyncReady: make(chan struct{}), srqCh: make(chan struct{}, 1),
+		syncConn: conn, asyncReady: make(chan struct{}), srqCh: make(chan struct{}, 1), pumpWake: make(chan struct{}, 1),
 		overlapped: srv.Overlapped, lastClientID: firstMessageID - 2, srvNextID: firstMessageID,
 	}
 	s.opCtx, s.opCancel = context.WithCancel(ctx)
@@ -174,7 +178,7 @@ func (s *session) busyFor(respTO time.Duration) bool {
 }
 
 // startPump starts the goroutine that forwards the device's output to this
-// session, unless it runs already.
+// session, unless it runs already. It reads only when asked (wantOutput).
 func (s *session) startPump() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,8 +205,25 @@ func (s *session) stopPump() {
 
 var pumpBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 
+// wantOutput makes the pump read the device until the session has no
+// response outstanding; s.mu must be held.
+func (s *session) wantOutput() {
+	s.wantSeq++
+	if s.pumpReading {
+		return
+	}
+	s.pumpReading = true
+	select {
+	case s.pumpWake <- struct{}{}:
+	default:
+	}
+}
+
 // pump reads the device's responses and sends them as Data/DataEnd. Each
-// device read becomes one message, sized to the client's maximum.
+// device read becomes one message, sized to the client's maximum. It reads
+// only between a wantOutput and the end of the last outstanding response,
+// so that in between the sync goroutine may read a query's response itself
+// (respondInline) without two readers splitting one response.
 func (s *session) pump(ctx context.Context, done chan struct{}) {
 	defer s.srv.wg.Done()
 	defer close(done)
@@ -211,23 +232,53 @@ func (s *session) pump(ctx context.Context, done chan struct{}) {
 		if s.pumpDone == done {
 			s.pumpCancel, s.pumpDone = nil, nil
 		}
+		s.pumpReading = false
 		s.mu.Unlock()
 	}()
 	bp := pumpBufs.Get().(*[]byte)
 	defer pumpBufs.Put(bp)
-	buf := *bp
 	for {
-		lim := uint64(len(buf))
-		if cm := s.clientMax.Load(); cm > HeaderSize && cm-HeaderSize < lim {
-			lim = cm - HeaderSize
-		} else if cm <= HeaderSize {
-			lim = 1
+		select {
+		case <-s.pumpWake:
+		case <-ctx.Done():
+			return
 		}
+		s.mu.Lock()
+		asked := s.pumpReading
+		s.mu.Unlock()
+		if !asked {
+			// A wake-up left over from a pump stopped before it read:
+			// the sync goroutine may be reading the device itself.
+			continue
+		}
+		if !s.readOutput(ctx, *bp) {
+			return
+		}
+	}
+}
+
+// outputLimit is the largest chunk to read for one message: buf, bounded
+// by the client's maximum message size.
+func (s *session) outputLimit(n int) int {
+	lim := uint64(n)
+	if cm := s.clientMax.Load(); cm > HeaderSize && cm-HeaderSize < lim {
+		lim = cm - HeaderSize
+	} else if cm <= HeaderSize {
+		lim = 1
+	}
+	return int(lim)
+}
+
+// readOutput forwards device output until no response is outstanding; it
+// reports false when the session ends.
+func (s *session) readOutput(ctx context.Context, buf []byte) bool {
+	for {
+		lim := s.outputLimit(len(buf))
 		// Each read has its own context so that bumpGen can restart an
 		// idle read: output read after the bump then counts as new.
 		rctx, rcancel := context.WithCancel(ctx)
 		s.mu.Lock()
-		gen := s.gen
+		gen, seq := s.gen, s.wantSeq
 		s.readCancel = rcancel
 		s.mu.Unlock()
 		n, end, err := s.dev.dev.Read(rctx, buf[:lim])
@@ -235,12 +286,25 @@ func (s *session) pump(ctx context.Context, done chan struct{}) {
 		if n > 0 || end {
 			if derr := s.deliver(gen, buf[:n], end); derr != nil {
 				s.close()
-				return
+				return false
+			}
+			if end {
+				s.mu.Lock()
+				// A wantOutput during this read may have been for
+				// output not read yet: keep reading then.
+				idle := s.queries == 0 && s.gen == gen && s.wantSeq == seq
+				if idle {
+					s.pumpReading = false
+				}
+				s.mu.Unlock()
+				if idle {
+					return true
+				}
 			}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return
+				return false
 			}
 			if rctx.Err() != nil {
 				continue
@@ -251,11 +315,56 @@ func (s *session) pump(ctx context.Context, done chan struct{}) {
 			// Avoid spinning on a device that keeps failing.
 			select {
 			case <-ctx.Done():
-				return
+				return false
 			case <-time.After(5 * time.Millisecond):
 			}
 		}
 	}
+}
+
+// pollCtx is an already cancelled context: a device Read with it returns
+// what is ready now (sim and well-behaved devices check their output
+// before the context) and never blocks.
+var pollCtx = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// inlineMax bounds the response chunk the sync goroutine sends itself: it
+// does not read the client while it writes, so only a chunk that surely
+// fits the socket buffers is sent this way.
+const inlineMax = 32 << 10
+
+// respondInline is called by the sync goroutine after a query's DataEnd
+// reached the device. When the pump is idle it polls the device and sends
+// a ready response itself, saving the hand-off to the pump goroutine that
+// dominated the query round trip; otherwise, or for what remains of a long
+// or late response, it hands over to the pump.
+func (s *session) respondInline() {
+	s.mu.Lock()
+	if s.pumpReading || s.clearing {
+		s.mu.Unlock()
+		return
+	}
+	gen := s.gen
+	s.mu.Unlock()
+	bp := pumpBufs.Get().(*[]byte)
+	n, end, _ := s.dev.dev.Read(pollCtx, (*bp)[:s.outputLimit(inlineMax)])
+	var err error
+	if n > 0 || end {
+		err = s.deliver(gen, (*bp)[:n], end)
+	}
+	pumpBufs.Put(bp)
+	if err != nil {
+		s.close()
+		return
+	}
+	s.mu.Lock()
+	if !end || s.queries > 0 {
+		s.wantOutput()
+	}
+	s.mu.Unlock()
 }
 
 // bumpGen voids output read so far (device clear, interrupted) and
@@ -299,12 +408,16 @@ func (s *session) deliver(gen uint64, p []byte, end bool) error {
 	}
 	s.syncW.Lock()
 	s.mu.Unlock()
-	var hb [HeaderSize]byte
-	Header{Type: typ, Param: id, Length: uint64(len(p))}.Put(hb[:])
+	h := Header{Type: typ, Param: id, Length: uint64(len(p))}
 	var err error
 	if len(p) <= 4096 {
-		_, err = s.syncConn.Write(append(hb[:], p...))
+		// One write (one segment) for header and a small payload, from a
+		// buffer kept with the session (guarded by syncW).
+		s.wbuf = append(h.Append(s.wbuf[:0]), p...)
+		_, err = s.syncConn.Write(s.wbuf)
 	} else {
+		var hb [HeaderSize]byte
+		h.Put(hb[:])
 		bufs := net.Buffers{hb[:], p}
 		_, err = bufs.WriteTo(s.syncConn)
 	}

@@ -169,6 +169,17 @@ func (s *session) handleData(h Header, p []byte) {
 	}
 	if end {
 		s.dev.released()
+		s.mu.Lock()
+		query := s.queries > 0 && err == nil
+		if !query {
+			// Output may still come (a device answering a command
+			// without '?'): the pump watches for it.
+			s.wantOutput()
+		}
+		s.mu.Unlock()
+		if query {
+			s.respondInline()
+		}
 	}
 }
 

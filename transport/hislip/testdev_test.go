@@ -14,6 +14,7 @@ import (
 //
 //	*IDN?          -> "GOVISA,HISLIPTEST,<name>,1\n"
 //	ECHO? text     -> "text\n"
+//	TALK text      -> "text\n" (a response to a command without '?')
 //	BLOCK? n       -> n bytes, byte i = i mod 256 (generated while read)
 //	DELAY ms       -> the next response becomes available ms later
 //	NOREPLY?       -> a query that is never answered
@@ -74,6 +75,8 @@ func (d *testDev) Write(ctx context.Context, p []byte, end bool) error {
 		add([]byte("GOVISA,HISLIPTEST,"+d.name+",1\n"), 0)
 	case strings.HasPrefix(msg, "ECHO? "):
 		add([]byte(msg[len("ECHO? "):]+"\n"), 0)
+	case strings.HasPrefix(msg, "TALK "):
+		add([]byte(msg[len("TALK "):]+"\n"), 0)
 	case strings.HasPrefix(msg, "BLOCK? "):
 		n, _ := strconv.ParseInt(msg[len("BLOCK? "):], 10, 64)
 		add(nil, n)
