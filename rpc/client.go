@@ -8,7 +8,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/govisa/govisa/transport"
@@ -22,6 +21,7 @@ type clientConfig struct {
 	logger     *slog.Logger
 	retransmit time.Duration
 	cred, verf OpaqueAuth
+	dialer     *net.Dialer
 }
 
 // WithMaxRecord caps the size of a reply the client accepts (default
@@ -38,6 +38,10 @@ func WithLogger(l *slog.Logger) ClientOption { return func(c *clientConfig) { c.
 // (default 1 s, doubled after each retransmission). It has no effect on TCP.
 func WithRetransmit(d time.Duration) ClientOption { return func(c *clientConfig) { c.retransmit = d } }
 
+// WithDialer makes [Dial] connect with d (local address, keep-alive,
+// control hooks, ...). It has no effect on [NewClient].
+func WithDialer(d *net.Dialer) ClientOption { return func(c *clientConfig) { c.dialer = d } }
+
 // WithAuth sets the credentials and verifier sent with every call
 // (default AUTH_NONE for both).
 func WithAuth(cred, verf OpaqueAuth) ClientOption {
@@ -50,27 +54,40 @@ func WithAuth(cred, verf OpaqueAuth) ClientOption {
 // a broken connection fails every pending and later call with an error
 // wrapping transport.ErrConnLost; over UDP each call is one datagram,
 // retransmitted until a reply comes or the context ends.
+//
+// Over TCP there is no reader goroutine: a waiting caller reads the
+// connection itself (see client_read.go), so that the common case of one
+// call at a time costs no goroutine hand-off.
 type Client struct {
 	conn   net.Conn
 	stream bool
 	cfg    clientConfig
 
-	wsem    chan struct{} // write lock that a waiting caller can leave on ctx
-	dlMu    sync.Mutex    // guards wgen against the cancel hook
-	wgen    uint64
-	xid     atomic.Uint32
+	wsem   chan struct{} // write lock that a waiting caller can leave on ctx
+	wwatch watcher       // write deadlines; used under wsem
+	rwatch watcher       // read deadlines; used by the reader token holder
+	xid    atomic.Uint32
+
 	mu      sync.Mutex
 	pending map[uint32]*pendingCall
+	reading bool  // stream: a caller holds the reader token
 	err     error // terminal: set once, returned by every later call
 	done    chan struct{}
+
+	// Used only by the holder of the reader token (stream).
+	rr *RecordReader
+	d  Decoder
 }
 
 type pendingCall struct {
 	res  Decodable
-	done chan error
+	done chan error    // the outcome, sent by whoever read the reply
+	wake chan struct{} // stream: the reader token is free, try to take it
 }
 
-var pendingPool = sync.Pool{New: func() any { return &pendingCall{done: make(chan error, 1)} }}
+var pendingPool = sync.Pool{New: func() any {
+	return &pendingCall{done: make(chan error, 1), wake: make(chan struct{}, 1)}
+}}
 
 // maxPooledBuf keeps the pool from pinning the memory of huge messages.
 const maxPooledBuf = 64 << 10
@@ -94,7 +111,14 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	default:
 		return nil, transport.Errorf("rpc dial", transport.ErrInvalidArg, fmt.Errorf("network %q", network))
 	}
-	var d net.Dialer
+	var cfg clientConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	d := cfg.dialer
+	if d == nil {
+		d = new(net.Dialer)
+	}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, transport.NetError("rpc dial", err)
@@ -102,10 +126,11 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	return NewClient(conn, opts...), nil
 }
 
-// NewClient returns a client over conn and starts its reader goroutine. A
-// conn that implements net.PacketConn (a connected UDP socket) is used one
-// message per datagram; any other conn is a stream with record marking.
-// The client owns conn: [Client.Close] closes it.
+// NewClient returns a client over conn. A conn that implements
+// net.PacketConn (a connected UDP socket) is used one message per datagram,
+// read by a goroutine of the client; any other conn is a stream with
+// record marking, read by the callers themselves. The client owns conn:
+// [Client.Close] closes it.
 func NewClient(conn net.Conn, opts ...ClientOption) *Client {
 	c := &Client{
 		conn:    conn,
@@ -128,7 +153,14 @@ func NewClient(conn net.Conn, opts ...ClientOption) *Client {
 	// Start from a time-derived xid so that a new client on the same
 	// server port is unlikely to reuse the xids of an old one.
 	c.xid.Store(uint32(time.Now().UnixNano()))
-	go c.readLoop()
+	c.wwatch = watcher{nc: conn}
+	c.rwatch = watcher{nc: conn, read: true}
+	if c.stream {
+		c.rr = NewRecordReader(conn, c.cfg.maxRecord)
+		close(c.done)
+	} else {
+		go c.readLoop()
+	}
 	return c
 }
 
@@ -148,7 +180,8 @@ func (c *Client) logger() *slog.Logger {
 var discardLogger = slog.New(slog.DiscardHandler)
 
 // Close closes the connection. Pending calls fail with an error wrapping
-// transport.ErrClosed; Close waits for the reader goroutine to end.
+// transport.ErrClosed; over UDP, Close waits for the reader goroutine to
+// end.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	first := c.err == nil
@@ -162,6 +195,8 @@ func (c *Client) Close() error {
 	}
 	<-c.done
 	c.failPending(c.terminalErr())
+	c.wwatch.release()
+	c.rwatch.release()
 	return err
 }
 
@@ -198,9 +233,11 @@ func (c *Client) failPending(err error) {
 // its reply. args appends the encoded arguments (nil for void); res decodes
 // the results (nil to ignore them).
 //
-// res.DecodeXDR runs on the client's reader goroutine while the reply is in
-// a reused buffer: slices from [Decoder.Opaque] are only valid until it
-// returns, so it must copy what it keeps, and it must not block.
+// res.DecodeXDR runs on whichever goroutine reads the reply (the caller
+// itself when it is the only one waiting, another waiting caller, or over
+// UDP the client's reader goroutine) while the reply is in a reused
+// buffer: slices from [Decoder.Opaque] are only valid until it returns, so
+// it must copy what it keeps, and it must not block.
 //
 // The call ends when the reply comes, when ctx ends (the error wraps
 // transport.ErrTimeout for a deadline, transport.ErrAborted for a
@@ -209,7 +246,7 @@ func (c *Client) failPending(err error) {
 // than SUCCESS gives an [*AcceptError] or a [*RejectError]. Over TCP, a
 // call whose request could not be written whole breaks the connection.
 func (c *Client) Call(ctx context.Context, prog, vers, proc uint32, args Appender, res Decodable) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxEnded(ctx); err != nil {
 		return transport.NetError("rpc call", err)
 	}
 	p := pendingPool.Get().(*pendingCall)
@@ -236,14 +273,14 @@ func (c *Client) Call(ctx context.Context, prog, vers, proc uint32, args Appende
 	}
 	if c.stream {
 		putBuf(bp)
-		return c.wait(ctx, xid, p, nil)
+		return c.waitStream(ctx, xid, p)
 	}
 	err = c.wait(ctx, xid, p, msg)
 	putBuf(bp)
 	return err
 }
 
-// wait waits for the reply to xid; over UDP it resends msg at growing
+// wait waits for the reply to xid over UDP, resending msg at growing
 // intervals meanwhile.
 func (c *Client) wait(ctx context.Context, xid uint32, p *pendingCall, msg []byte) error {
 	var tick <-chan time.Time
@@ -257,11 +294,10 @@ func (c *Client) wait(ctx context.Context, xid uint32, p *pendingCall, msg []byt
 	for {
 		select {
 		case err := <-p.done:
-			p.res = nil
-			pendingPool.Put(p)
+			c.release(p)
 			return err
 		case <-ctx.Done():
-			return c.abandon(xid, p, transport.NetError("rpc call", ctx.Err()))
+			return c.abandon(xid, p, transport.NetError("rpc call", ctxEnded(ctx)))
 		case <-tick:
 			// A lost datagram is normal on UDP; an error writing one is
 			// reported only if no reply comes before ctx ends.
@@ -285,16 +321,29 @@ func (c *Client) abandon(xid uint32, p *pendingCall, err error) error {
 			err = got
 		}
 	}
+	c.release(p)
+	return err
+}
+
+// release returns p to the pool once its call is over. A hand-over of the
+// reader token that p received but will not use is passed on.
+func (c *Client) release(p *pendingCall) {
+	select {
+	case <-p.wake:
+		c.mu.Lock()
+		c.wakeOneLocked()
+		c.mu.Unlock()
+	default:
+	}
 	p.res = nil
 	pendingPool.Put(p)
-	return err
 }
 
 // Send sends a one-way call: procedure proc is called and no reply is
 // awaited (VXI-11's device_intr_srq is such a call). Errors are those of
 // writing the message.
 func (c *Client) Send(ctx context.Context, prog, vers, proc uint32, args Appender) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxEnded(ctx); err != nil {
 		return transport.NetError("rpc send", err)
 	}
 	if err := c.terminalErr(); err != nil {
@@ -320,8 +369,6 @@ func (c *Client) encode(buf []byte, xid, prog, vers, proc uint32, args Appender)
 	return buf
 }
 
-var pastTime = time.Unix(1, 0)
-
 // write sends one encoded message. On a stream the writes are serialised
 // and bounded by ctx; a partial write breaks the connection.
 func (c *Client) write(ctx context.Context, msg []byte) error {
@@ -340,41 +387,37 @@ func (c *Client) write(ctx context.Context, msg []byte) error {
 	select {
 	case c.wsem <- struct{}{}:
 	case <-ctx.Done():
-		return transport.NetError("rpc send", ctx.Err())
+		return transport.NetError("rpc send", ctxEnded(ctx))
 	}
 	defer func() { <-c.wsem }()
 	if err := c.terminalErr(); err != nil {
 		return err
 	}
-	dl, _ := ctx.Deadline()
-	_ = c.conn.SetWriteDeadline(dl)
-	var stop func() bool
-	if ctx.Done() != nil {
-		c.dlMu.Lock()
-		c.wgen++
-		gen := c.wgen
-		c.dlMu.Unlock()
-		// Cancellation interrupts a write blocked on a full socket buffer.
-		stop = context.AfterFunc(ctx, func() {
-			c.dlMu.Lock()
-			if c.wgen == gen {
-				_ = c.conn.SetWriteDeadline(pastTime)
-			}
-			c.dlMu.Unlock()
-		})
+	// The deadline and a cancellation interrupt a write blocked on a full
+	// socket buffer.
+	if err := c.wwatch.arm(ctx); err != nil {
+		return transport.NetError("rpc send", err)
 	}
-	n, err := c.conn.Write(msg)
-	if stop != nil {
-		c.dlMu.Lock()
-		c.wgen++
-		c.dlMu.Unlock()
-		stop()
+	var n int
+	var err error
+	for {
+		var k int
+		k, err = c.conn.Write(msg[n:])
+		n += k
+		if err == nil || n > 0 || !isTimeout(err) || ctxEnded(ctx) != nil {
+			break
+		}
+		// Nothing written, interrupted by a late callback of an earlier
+		// context: this call may go on.
+		if err = c.wwatch.arm(ctx); err != nil {
+			break
+		}
 	}
 	if err == nil {
 		return nil
 	}
-	if ctx.Err() != nil {
-		err = ctx.Err()
+	if cerr := ctxEnded(ctx); cerr != nil && isTimeout(err) {
+		err = cerr
 	}
 	err = transport.NetError("rpc send", err)
 	if n > 0 || !errors.Is(err, transport.ErrTimeout) && !errors.Is(err, transport.ErrAborted) {
@@ -383,68 +426,6 @@ func (c *Client) write(ctx context.Context, msg []byte) error {
 		c.fail(transport.Errorf("rpc send", transport.ErrConnLost, err))
 	}
 	return err
-}
-
-func (c *Client) readLoop() {
-	defer close(c.done)
-	if c.stream {
-		rr := NewRecordReader(c.conn, c.cfg.maxRecord)
-		d := new(Decoder)
-		for {
-			rec, err := rr.ReadRecord()
-			if err != nil {
-				c.fail(readErr(err))
-				return
-			}
-			c.dispatch(d, rec)
-		}
-	}
-	buf := make([]byte, min(c.cfg.maxRecord, 65535))
-	d := new(Decoder)
-	for {
-		n, err := c.conn.Read(buf)
-		if err != nil {
-			if errors.Is(err, syscall.ECONNREFUSED) {
-				// ICMP port unreachable: nobody listens there now. The
-				// socket stays usable; the calls in flight fail.
-				c.failPending(transport.Errorf("rpc call", transport.ErrConnLost, err))
-				continue
-			}
-			c.fail(readErr(err))
-			return
-		}
-		c.dispatch(d, buf[:n])
-	}
-}
-
-func readErr(err error) error {
-	if errors.Is(err, transport.ErrTooLarge) {
-		return err
-	}
-	if errors.Is(err, net.ErrClosed) {
-		return transport.Errorf("rpc", transport.ErrClosed, err)
-	}
-	return transport.Errorf("rpc", transport.ErrConnLost, err)
-}
-
-// dispatch hands one reply to its caller.
-// d is the reader goroutine's own decoder, reused for every reply.
-func (c *Client) dispatch(d *Decoder, msg []byte) {
-	d.Reset(msg)
-	xid, t, err := DecodeMessageHead(d)
-	if err != nil || t != Reply {
-		c.logger().Debug("rpc client: dropped a message that is not a reply", "len", len(msg))
-		return
-	}
-	c.mu.Lock()
-	p := c.pending[xid]
-	delete(c.pending, xid)
-	c.mu.Unlock()
-	if p == nil {
-		c.logger().Debug("rpc client: dropped a reply nobody waits for", "xid", xid)
-		return
-	}
-	p.done <- decodeReply(d, p.res)
 }
 
 func decodeReply(d *Decoder, res Decodable) (err error) {

@@ -27,13 +27,33 @@ const (
 	readChunk = 64 << 10
 )
 
-// RecordReader reassembles records from a stream. It is not safe for
-// concurrent use.
+// readBufSize is the RecordReader's read-ahead buffer. One read of it takes
+// the record mark together with a short record behind it (a typical RPC
+// call or reply), so such a record costs one system call, not two.
+// Fragments at least this long are read straight into the record.
+const readBufSize = 4 << 10
+
+// RecordReader reassembles records from a stream. It reads ahead: bytes
+// past the current record stay buffered for the next call, so it must be
+// the only reader of its stream. It is not safe for concurrent use.
+//
+// A read error that leaves the stream usable (a deadline, typically: an
+// error whose Timeout method reports true) loses nothing: the next
+// ReadRecord carries on with the record that was interrupted.
 type RecordReader struct {
 	r   io.Reader
 	max int
-	buf []byte
-	hdr [4]byte
+	buf []byte // the record being reassembled (when not served from rb)
+	rb  []byte // read-ahead buffer; unread bytes are rb[rpos:rend]
+	// rpos and rend delimit the unread bytes of rb.
+	rpos, rend int
+	// Progress through the current record, kept across errors so that an
+	// interrupted read resumes: inRec is set once its first mark is
+	// awaited, left counts the bytes of the current fragment still to come
+	// (-1: the next thing is a mark), last says that fragment ends it.
+	inRec bool
+	left  int
+	last  bool
 }
 
 // NewRecordReader returns a reader of records of at most max bytes
@@ -42,11 +62,15 @@ func NewRecordReader(r io.Reader, max int) *RecordReader {
 	if max <= 0 {
 		max = DefaultMaxRecord
 	}
-	return &RecordReader{r: r, max: max}
+	return &RecordReader{r: r, max: max, left: -1}
 }
 
+// Buffered returns how many bytes have been read ahead from the stream and
+// not yet returned.
+func (rr *RecordReader) Buffered() int { return rr.rend - rr.rpos }
+
 // ReadRecord reads the next whole record. The returned slice is valid until
-// the next call; the buffer behind it is reused.
+// the next call; the buffers behind it are reused.
 //
 // A record longer than the maximum fails with an error wrapping
 // transport.ErrTooLarge before its bytes are read or allocated; the stream
@@ -54,48 +78,119 @@ func NewRecordReader(r io.Reader, max int) *RecordReader {
 // record fails with io.ErrUnexpectedEOF; one that ends between records
 // returns io.EOF. Other read errors are returned as they are.
 func (rr *RecordReader) ReadRecord() ([]byte, error) {
-	rr.buf = rr.buf[:0]
-	for first := true; ; first = false {
-		if _, err := io.ReadFull(rr.r, rr.hdr[:]); err != nil {
-			if err == io.EOF && !first {
+	if !rr.inRec {
+		rr.inRec, rr.left, rr.buf = true, -1, rr.buf[:0]
+	}
+	for {
+		if rr.left < 0 {
+			if err := rr.fill(4); err != nil {
+				if err == io.EOF && (len(rr.buf) > 0 || rr.rend > rr.rpos || rr.last) {
+					err = io.ErrUnexpectedEOF
+				}
+				return nil, err
+			}
+			mark := binary.BigEndian.Uint32(rr.rb[rr.rpos:])
+			n := int(mark &^ lastFragment)
+			if n > rr.max-len(rr.buf) {
+				return nil, transport.Errorf("rpc record", transport.ErrTooLarge,
+					fmt.Errorf("record of more than %d bytes (limit %d)", len(rr.buf)+n, rr.max))
+			}
+			rr.rpos += 4
+			rr.left, rr.last = n, mark&lastFragment != 0
+			if rr.last && len(rr.buf) == 0 && rr.rend-rr.rpos >= n {
+				// The whole record is buffered: hand it out in place.
+				rec := rr.rb[rr.rpos : rr.rpos+n : rr.rpos+n]
+				rr.rpos += n
+				rr.endRecord()
+				return rec, nil
+			}
+		}
+		if err := rr.readFragment(); err != nil {
+			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, err
 		}
-		mark := binary.BigEndian.Uint32(rr.hdr[:])
-		n := int(mark &^ lastFragment)
-		if n > rr.max-len(rr.buf) {
-			return nil, transport.Errorf("rpc record", transport.ErrTooLarge,
-				fmt.Errorf("record of more than %d bytes (limit %d)", len(rr.buf)+n, rr.max))
-		}
-		if err := rr.readFragment(n); err != nil {
-			return nil, err
-		}
-		if mark&lastFragment != 0 {
+		if rr.last {
+			rr.endRecord()
 			return rr.buf, nil
 		}
+		rr.left = -1
+		// A further fragment follows: a mark must come, so an end of the
+		// stream before it is unexpected.
+		rr.last = true
 	}
 }
 
-// readFragment appends n bytes from the stream to rr.buf, growing it at
-// most readChunk beyond what has arrived.
-func (rr *RecordReader) readFragment(n int) error {
-	for n > 0 {
-		k := min(n, readChunk)
+func (rr *RecordReader) endRecord() {
+	rr.inRec, rr.left, rr.last = false, -1, false
+}
+
+// fill makes sure that at least need (<= readBufSize) unread bytes are
+// buffered, reading whatever the stream has, as few times as it can.
+func (rr *RecordReader) fill(need int) error {
+	if rr.rb == nil {
+		rr.rb = make([]byte, readBufSize)
+	}
+	if rr.rend-rr.rpos >= need {
+		return nil
+	}
+	if rr.rpos > 0 {
+		rr.rend = copy(rr.rb, rr.rb[rr.rpos:rr.rend])
+		rr.rpos = 0
+	}
+	for rr.rend < need {
+		n, err := rr.r.Read(rr.rb[rr.rend:])
+		rr.rend += n
+		if rr.rend >= need {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// A reader that returns nothing and no error, again and again,
+			// is broken; io.ReadFull would spin the same way, so give up.
+			return io.ErrNoProgress
+		}
+	}
+	return nil
+}
+
+// readFragment appends the rest of the current fragment (rr.left bytes)
+// to rr.buf: first from the read-ahead buffer, then straight from the
+// stream for long remainders, growing rr.buf at most readChunk beyond what
+// has arrived. On error, rr.left says what is still missing.
+func (rr *RecordReader) readFragment() error {
+	for rr.left > 0 {
+		if avail := rr.rend - rr.rpos; avail > 0 {
+			k := min(avail, rr.left)
+			rr.buf = append(rr.buf, rr.rb[rr.rpos:rr.rpos+k]...)
+			rr.rpos += k
+			rr.left -= k
+			continue
+		}
+		if rr.left < readBufSize {
+			if err := rr.fill(1); err != nil {
+				return err
+			}
+			continue
+		}
 		start := len(rr.buf)
-		if cap(rr.buf)-start < k {
+		if k := min(rr.left, readChunk); cap(rr.buf)-start < k {
 			nb := make([]byte, start, max(2*cap(rr.buf), start+k))
 			copy(nb, rr.buf)
 			rr.buf = nb
 		}
-		rr.buf = rr.buf[:start+k]
-		if _, err := io.ReadFull(rr.r, rr.buf[start:]); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
+		n, err := rr.r.Read(rr.buf[start:min(cap(rr.buf), start+rr.left)])
+		rr.buf = rr.buf[:start+n]
+		rr.left -= n
+		if err != nil && rr.left > 0 {
 			return err
 		}
-		n -= k
+		if n == 0 && err == nil {
+			return io.ErrNoProgress
+		}
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func Dial(ctx context.Context, host, device string, opts Options) (*Client, erro
 		log:    opts.Logger,
 		host:   host,
 		device: device,
-		rpc: rpc.NewClient(newBufConn(conn), rpc.WithLogger(opts.Logger),
+		rpc: rpc.NewClient(conn, rpc.WithLogger(opts.Logger),
 			rpc.WithMaxRecord(opts.MaxReadChunk+64<<10)),
 	}
 	if err := c.createLink(ctx); err != nil {

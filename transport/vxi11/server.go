@@ -208,7 +208,7 @@ func (s *Server) Start(addr string) error {
 	s.coreAddr, s.abortAddr = coreLn.Addr(), abortLn.Addr()
 	s.wg.Add(2)
 	s.mu.Unlock()
-	go func() { defer s.wg.Done(); _ = s.core.Serve(bufListener{coreLn}) }()
+	go func() { defer s.wg.Done(); _ = s.core.Serve(coreLn) }()
 	go func() { defer s.wg.Done(); _ = s.abort.Serve(abortLn) }()
 	s.log.Info("vxi11 server started", "core", coreLn.Addr(), "abort", abortLn.Addr(), "portmapper", s.PortmapperAddr())
 	return nil
