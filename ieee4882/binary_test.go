@@ -78,7 +78,7 @@ func TestBinaryRoundTrip(t *testing.T) {
 	roundTrip(t, []int64{math.MinInt64, -1, math.MaxInt64})
 	roundTrip(t, []uint64{0, math.MaxUint64})
 	roundTrip(t, []float32{-1.5, math.MaxFloat32, float32(math.Inf(-1))})
-	roundTrip(t, []float64{math.Pi, -0.0, math.SmallestNonzeroFloat64})
+	roundTrip(t, []float64{math.Pi, math.Copysign(0, -1), math.SmallestNonzeroFloat64})
 }
 
 func TestAppendBinaryNoAlloc(t *testing.T) {

@@ -62,8 +62,6 @@ const (
 	// MaxDefiniteLen is the largest length the standard "#N" form (N 1..9)
 	// can carry.
 	MaxDefiniteLen = 999_999_999
-	// maxExtDigits is the number of length digits "#F" announces.
-	maxExtDigits = 15
 	// maxRSDigits bounds the R&S parenthesised length so it fits an int64
 	// (PyVISA rejects more than 18 digits too).
 	maxRSDigits = 18

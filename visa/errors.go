@@ -2,7 +2,6 @@ package visa
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Error is the error type every govisa operation returns. It carries the
@@ -43,11 +42,6 @@ func (e *Error) Unwrap() []error {
 		return []error{e.Status}
 	}
 	return []error{e.Status, e.Err}
-}
-
-// newError builds an *Error for op with status st and a formatted message.
-func newError(op string, st Status, format string, args ...any) *Error {
-	return &Error{Op: op, Status: st, Msg: fmt.Sprintf(format, args...)}
 }
 
 // StatusOf returns the VISA status carried by err: VI_SUCCESS for nil, the

@@ -164,7 +164,6 @@ func (r ResourceName) Equal(o ResourceName) bool { return r.String() == o.String
 type rnameParser struct {
 	input  string   // the whole input, for the error
 	parts  []string // parts of the resource (after any visa:// prefix)
-	offset int      // part numbers in messages are offset+index+1
 	remote bool     // parsing the resource inside visa://
 }
 

@@ -13,9 +13,9 @@ const (
 	manufacturerID = 0x3FFF
 	// implVersion is VI_ATTR_RSRC_IMPL_VERSION (ViVersion: major<<20 |
 	// minor<<8 | sub-minor).
-	implVersion = uint32(0<<20 | 1<<8 | 0)
+	implVersion = uint32(1 << 8) // 0.1.0
 	// specVersion is VI_ATTR_RSRC_SPEC_VERSION: VISA 7.0.
-	specVersion = uint32(7<<20 | 0<<8 | 0)
+	specVersion = uint32(7 << 20) // 7.0.0
 )
 
 // fillNameAttrs sets the read-only attributes that follow from the name.

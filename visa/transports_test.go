@@ -24,10 +24,9 @@ import (
 // the protocol offers out of band.
 type servedCase struct {
 	name     string
-	open     []string // opened in order; the last is the instrument
-	stb      bool     // ReadSTB, AssertTrigger and SRQ events out of band
-	clear    bool     // a device clear that reaches the device
-	lockable bool     // device locks reach the server (other processes)
+	stb      bool // ReadSTB, AssertTrigger and SRQ events out of band
+	clear    bool // a device clear that reaches the device
+	lockable bool // device locks reach the server (other processes)
 }
 
 func serveVXI11(t *testing.T, dev transport.Device) string {

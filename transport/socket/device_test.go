@@ -183,9 +183,3 @@ func (d *testDevice) Clear(ctx context.Context) error {
 }
 
 func (d *testDevice) Trigger(ctx context.Context) error { return nil }
-
-func (d *testDevice) messages() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.msgs...)
-}

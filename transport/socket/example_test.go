@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/govisa/govisa/transport"
@@ -15,7 +14,6 @@ import (
 // idnDevice answers every query with its identity: the smallest
 // transport.Device.
 type idnDevice struct {
-	mu  sync.Mutex
 	out chan []byte
 }
 
