@@ -117,3 +117,29 @@ func BenchmarkSocketBlock64MiB(b *testing.B) {
 	})
 	benchutil.ReportThroughput(b, res, size, "tcp")
 }
+
+// TestQueryAllocations checks the client side of a Query allocates at most
+// three times (the returned string is one). The instrument here is the
+// bare TCP responder, which allocates nothing per request, so every
+// allocation counted is the client's.
+func TestQueryAllocations(t *testing.T) {
+	addr := bareTCPServer(t, []byte("govisa,Test Instrument,0,0.1\n"), nil)
+	_, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	rm, err := visa.NewResourceManager("")
+	require.NoError(t, err)
+	defer rm.Close()
+	r, err := rm.OpenResource(bg, "TCPIP::127.0.0.1::"+port+"::SOCKET")
+	require.NoError(t, err)
+	_, err = r.Query(bg, "*IDN?") // warm up buffers
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := r.Query(bg, "*IDN?"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.1f allocations per Query", allocs)
+	if allocs > 3 {
+		t.Fatalf("%.1f allocations per Query, want ≤ 3", allocs)
+	}
+}

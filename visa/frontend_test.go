@@ -206,6 +206,11 @@ func TestASCIIValues(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 3}, ints)
 	_, err = r.QueryASCIIValues(bg, "TEST:ECHO? 1,x")
 	require.Error(t, err)
+	assert.Equal(t, visa.VI_ERROR_IO, visa.StatusOf(err))
+	require.NoError(t, visa.WriteASCIIValues(bg, r, "TEST:ECHO? ", []float64{0.5, -2}, ",", ieee4882.ConvFloat))
+	back, err := visa.ReadASCII[float64](bg, r, ",", ieee4882.ConvFloat)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{0.5, -2}, back)
 }
 
 func TestBlockBadInput(t *testing.T) {

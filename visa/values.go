@@ -332,3 +332,17 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// ReadASCII reads one response and parses it as values of T separated by
+// sep (PyVISA read_ascii_values).
+func ReadASCII[T ieee4882.Number](ctx context.Context, r *Resource, sep string, conv ieee4882.Converter) ([]T, error) {
+	s, err := r.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := ieee4882.ParseASCII[T](s, sep, conv)
+	if err != nil {
+		return nil, &Error{Status: VI_ERROR_IO, Op: "ReadASCII", Resource: r.name, Msg: fmt.Sprintf("cannot parse %q", truncate(s, 64)), Err: err}
+	}
+	return vals, nil
+}
