@@ -49,6 +49,7 @@ type Error struct {
 	Cause error  // the underlying error, may be nil
 }
 
+// Error returns "op: kind: cause".
 func (e *Error) Error() string {
 	s := e.Kind.Error()
 	if e.Op != "" {

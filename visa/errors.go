@@ -16,6 +16,7 @@ type Error struct {
 	Err      error  // underlying cause, may be nil
 }
 
+// Error returns "op: VI_NAME [resource]: message: cause".
 func (e *Error) Error() string {
 	s := e.Status.Name()
 	if e.Op != "" {
