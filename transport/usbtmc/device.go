@@ -30,11 +30,11 @@ type Device struct {
 	closed  bool
 
 	// Bulk-OUT: bytes of the current DEV_DEP_MSG_OUT still to come.
-	outTag, outEOM bool
-	lastOut        byte
-	outLeft        uint32
-	outPad         int
-	outRxd         uint32 // bytes received of the last DEV_DEP_MSG_OUT
+	outEOM  bool
+	lastOut byte
+	outLeft uint32
+	outPad  int
+	outRxd  uint32 // bytes received of the last DEV_DEP_MSG_OUT
 
 	// Bulk-IN: the pending request and the transfer being sent.
 	req     *BulkOutHeader
@@ -59,7 +59,7 @@ type Device struct {
 // DeviceStats counts requests the device answered.
 type DeviceStats struct {
 	IndicatorPulses, ClearHalts, Clears, AbortsIn, AbortsOut, Triggers int
-	LastRequestIn                                                     BulkOutHeader
+	LastRequestIn                                                      BulkOutHeader
 }
 
 // DeviceOptions configures [NewDevice]. The zero value is a USB488 device

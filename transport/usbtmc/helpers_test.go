@@ -104,3 +104,12 @@ func (w *wrap) Close() error {
 	}
 	return nil
 }
+
+func (w *wrap) ClearHalt(ctx context.Context, ep uint8) error {
+	if h, ok := w.Transfers.(Halter); ok {
+		return h.ClearHalt(ctx, ep)
+	}
+	return nil
+}
+
+func newFuzzInstrument() transport.Device { return sim.NewTestInstrument() }

@@ -12,8 +12,8 @@ const (
 	// end of the transfer as the end of the message.
 	QuirkSingleHeader Quirk = 1 << iota
 	// QuirkSmallReads: the device fails reads larger than 63 bytes; every
-	// REQUEST_DEV_DEP_MSG_IN asks for at most 51 data bytes (63 with the
-	// header).
+	// REQUEST_DEV_DEP_MSG_IN asks for at most 48 data bytes, so header and
+	// padding stay within 63.
 	QuirkSmallReads
 	// QuirkNoEOM: the device never sets EOM; a transfer shorter than
 	// requested ends the message.

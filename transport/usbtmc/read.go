@@ -80,11 +80,14 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 // readFailed aborts the Bulk-IN transfer after a timeout or a protocol
 // violation, drops the response state and classifies err.
 func (c *Conn) readFailed(ctx context.Context, err error) error {
+	c.data, c.left, c.inXfer = nil, 0, false
+	if c.closeCtx.Err() != nil {
+		return transport.Errorf("read", transport.ErrClosed, nil)
+	}
 	var te *transport.Error
 	if !errors.As(err, &te) {
 		err = c.opErr("read", ctx, err)
 	}
-	c.data, c.left, c.inXfer = nil, 0, false
 	if errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrProtocol) || errors.Is(err, transport.ErrAborted) {
 		if aerr := c.abortBulkIn(c.inTag); aerr != nil {
 			c.log.Debug("usbtmc: abort bulk-in failed", "err", aerr)
@@ -101,7 +104,7 @@ func (c *Conn) startTransfer(ctx context.Context, want int, opt transport.ReadOp
 	// terminating short or zero-length packet lands in the same read.
 	size := min(want, len(c.buf)-HeaderSize-3-mp)
 	if c.cfg.quirks&QuirkSmallReads != 0 {
-		size = min(size, 63-HeaderSize)
+		size = min(size, 48) // 12+48 < 63: the device answers with one short packet
 	}
 	tag := c.nextTag()
 	c.inTag = tag
