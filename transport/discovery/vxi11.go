@@ -131,7 +131,7 @@ func ProbeVXI11(ctx context.Context, opts Options) ([]Found, error) {
 		}
 		port, err := parseGetPortReply(buf[:n])
 		if err != nil {
-			log.Debug("portmap probe drop", "from", src, "err", err)
+			log.Debug("portmap probe drop", "from", src, "err", err, "data", fmt.Sprintf("%x", buf[:n]))
 			continue
 		}
 		host := src.Addr().Unmap()
@@ -171,6 +171,9 @@ func probeDests(opts *Options) ([]netip.AddrPort, error) {
 		return nil, err
 	}
 	for i := range ifs {
+		if ifs[i].Flags&net.FlagBroadcast == 0 {
+			continue // a named loopback or point-to-point link
+		}
 		for _, p := range ifaceAddrs(&ifs[i]) {
 			if b, ok := broadcastAddr(p); ok {
 				dests = append(dests, netip.AddrPortFrom(b, pmPort))

@@ -1,0 +1,177 @@
+package discovery
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/govisa/govisa/rpc/portmap"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The namespace test runs this test binary again inside each namespace:
+// TestMain sees helperEnv and calls netnsHelperMain instead of the tests.
+const (
+	helperEnv   = "GOVISA_DISCOVERY_NETNS_HELPER"
+	helperIface = "GOVISA_DISCOVERY_NETNS_IFACE"
+)
+
+type netnsResult struct {
+	Find  []Found
+	Probe []Found
+	Err   string
+}
+
+// netnsHelperMain is the helper process: "announce" serves mDNS and a
+// portmapper until stdin closes; "find" runs a discovery and prints JSON.
+func netnsHelperMain() int {
+	iface := os.Getenv(helperIface)
+	switch os.Getenv(helperEnv) {
+	case "announce":
+		pm := portmap.NewServer()
+		pm.Set(portmap.Mapping{Prog: vxi11CoreProg, Vers: vxi11CoreVers, Prot: portmap.ProtoTCP, Port: 1024})
+		if err := pm.Start("0.0.0.0:111"); err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
+		defer pm.Close()
+		a, err := Announce(context.Background(), []Service{
+			HiSLIPService("nsA hislip", 4880, "hislip1"),
+			SocketService("nsA socket", 5025),
+			VXI11Service("nsA vxi", 1024),
+		}, AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "nsa"})
+		if err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
+		defer a.Close()
+		signal.Ignore(syscall.SIGPIPE)
+		fmt.Println("READY")
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until the parent closes stdin
+		return 0
+	case "find":
+		var r netnsResult
+		opts := Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 800 * time.Millisecond}
+		var err error
+		if r.Find, err = Find(context.Background(), opts); err != nil {
+			r.Err = err.Error()
+		}
+		opts.Timeout = 300 * time.Millisecond
+		if r.Probe, err = ProbeVXI11(context.Background(), opts); err != nil {
+			r.Err += err.Error()
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(r)
+		return 0
+	}
+	return 2
+}
+
+// TestNetnsMulticast runs a responder and a browser in two network
+// namespaces joined by a veth pair: real multicast (224.0.0.251) and a real
+// broadcast GETPORT, none of it on the host's interfaces.
+func TestNetnsMulticast(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("network namespaces are Linux-only")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("iproute2 (ip) not installed")
+	}
+	ip := func(args ...string) error {
+		out, err := exec.Command("ip", args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	id := fmt.Sprint(os.Getpid())
+	nsA, nsB := "govisa-test-a-"+id, "govisa-test-b-"+id
+	if err := ip("netns", "add", nsA); err != nil {
+		t.Skipf("ip netns unavailable: %v", err)
+	}
+	t.Cleanup(func() { _ = ip("netns", "del", nsA) })
+	require.NoError(t, ip("netns", "add", nsB))
+	t.Cleanup(func() { _ = ip("netns", "del", nsB) })
+	// The veth pair is created inside nsA with its peer moved to nsB, so
+	// the host namespace never sees it.
+	for _, args := range [][]string{
+		{"-n", nsA, "link", "add", "gva0", "type", "veth", "peer", "name", "gvb0", "netns", nsB},
+		{"-n", nsA, "addr", "add", "10.231.77.1/24", "dev", "gva0"},
+		{"-n", nsB, "addr", "add", "10.231.77.2/24", "dev", "gvb0"},
+		{"-n", nsA, "link", "set", "gva0", "up"},
+		{"-n", nsB, "link", "set", "gvb0", "up"},
+		{"-n", nsA, "link", "set", "lo", "up"},
+		{"-n", nsB, "link", "set", "lo", "up"},
+	} {
+		require.NoError(t, ip(args...))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	helper := func(ns, mode, iface string) *exec.Cmd {
+		c := exec.CommandContext(ctx, "ip", "netns", "exec", ns, self, "-test.run=^$")
+		c.Env = append(os.Environ(), helperEnv+"="+mode, helperIface+"="+iface)
+		c.Stderr = os.Stderr
+		return c
+	}
+
+	ann := helper(nsA, "announce", "gva0")
+	stdin, err := ann.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := ann.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, ann.Start())
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { _ = ann.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = ann.Process.Kill()
+			<-done
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "READY\n", line)
+
+	out, err := helper(nsB, "find", "gvb0").Output()
+	require.NoError(t, err)
+	var r netnsResult
+	require.NoError(t, json.Unmarshal(out, &r), "%s", out)
+	assert.Empty(t, r.Err)
+
+	byRes := map[string]Found{}
+	for _, f := range r.Find {
+		byRes[f.Resource] = f
+	}
+	hs, ok := byRes["TCPIP::10.231.77.1::hislip1,4880::INSTR"]
+	assert.True(t, ok, "%+v", r.Find)
+	assert.Equal(t, "nsA hislip", hs.Name)
+	assert.Equal(t, "nsa.local.", hs.HostName)
+	assert.Contains(t, byRes, "TCPIP::10.231.77.1::5025::SOCKET")
+	// Found by mDNS and by the broadcast probe: reported once, with the
+	// DNS-SD name.
+	vx, ok := byRes["TCPIP::10.231.77.1::inst0::INSTR"]
+	assert.True(t, ok, "%+v", r.Find)
+	assert.Equal(t, "nsA vxi", vx.Name)
+	assert.Len(t, r.Find, 3)
+
+	require.Len(t, r.Probe, 1, "%+v", r.Probe)
+	assert.Equal(t, Found{Resource: "TCPIP::10.231.77.1::inst0::INSTR", Protocol: ProtoVXI11, Host: "10.231.77.1", Port: 1024, Service: "portmap"}, r.Probe[0])
+}
