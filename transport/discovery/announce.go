@@ -213,7 +213,9 @@ func (a *Announcer) serve(ep *endpoint) {
 			continue
 		}
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		if ep.ifi != nil && !onLink(src.Addr(), ep.prefixes) {
+		// Traffic on a loopback interface can only come from this host,
+		// whatever source address the kernel chose for it.
+		if ep.ifi != nil && ep.ifi.Flags&net.FlagLoopback == 0 && !onLink(src.Addr(), ep.prefixes) {
 			a.log.Debug("mdns query from off-link source ignored", "from", src)
 			continue
 		}

@@ -59,9 +59,25 @@ func netnsHelperMain() int {
 		fmt.Println("READY")
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until the parent closes stdin
 		return 0
+	case "lo":
+		// Responder and browser in one process, multicasting on lo: the
+		// same-host case (multicast loopback on).
+		a, err := Announce(context.Background(), []Service{HiSLIPService("lo hislip", 4880, "")},
+			AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "lohost", NoAnnounce: true})
+		if err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
+		defer a.Close()
+		var r netnsResult
+		if r.Find, err = BrowseMDNS(context.Background(), Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 300 * time.Millisecond}); err != nil {
+			r.Err = err.Error()
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(r)
+		return 0
 	case "find":
 		var r netnsResult
-		opts := Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 800 * time.Millisecond}
+		opts := Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 400 * time.Millisecond}
 		var err error
 		if r.Find, err = Find(context.Background(), opts); err != nil {
 			r.Err = err.Error()
@@ -174,4 +190,16 @@ func TestNetnsMulticast(t *testing.T) {
 
 	require.Len(t, r.Probe, 1, "%+v", r.Probe)
 	assert.Equal(t, Found{Resource: "TCPIP::10.231.77.1::inst0::INSTR", Protocol: ProtoVXI11, Host: "10.231.77.1", Port: 1024, Service: "portmap"}, r.Probe[0])
+
+	// Multicast on lo inside the namespace (lo has no MULTICAST flag by
+	// default; in our own namespace we may set it).
+	require.NoError(t, ip("-n", nsA, "link", "set", "lo", "multicast", "on"))
+	out, err = helper(nsA, "lo", "lo").Output()
+	require.NoError(t, err)
+	r = netnsResult{}
+	require.NoError(t, json.Unmarshal(out, &r), "%s", out)
+	assert.Empty(t, r.Err)
+	require.Len(t, r.Find, 1, "%+v", r.Find)
+	assert.Equal(t, "TCPIP::127.0.0.1::hislip0,4880::INSTR", r.Find[0].Resource)
+	assert.Equal(t, "lohost.local.", r.Find[0].HostName)
 }
