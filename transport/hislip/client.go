@@ -3,6 +3,7 @@ package hislip
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -40,6 +41,12 @@ type Client struct {
 
 	syncConn  net.Conn
 	asyncConn net.Conn
+	syncOut   net.Conn // sync writes: syncConn or its TLS layer
+	aw        net.Conn // async writes: asyncConn or its TLS layer; guarded by asyncWMu
+	syncTLS   *tls.Conn
+	asyncTLS  atomic.Pointer[tls.Conn]
+	hsCtx     atomic.Pointer[context.Context] // bounds the async TLS handshake
+	authed    bool
 	br        *bufio.Reader // sync channel reader
 	abr       *bufio.Reader // async channel reader, owned by the reader goroutine
 
@@ -173,6 +180,7 @@ func (c *Client) open(ctx context.Context, sub string) error {
 		return err
 	}
 	c.sw.nc = c.syncConn
+	c.syncOut = c.syncConn
 	c.br = bufio.NewReaderSize(c.syncConn, 64<<10)
 	c.rd.br = c.br
 	stop := armDeadline(ctx, c.syncConn)
@@ -211,6 +219,7 @@ func (c *Client) open(ctx context.Context, sub string) error {
 	if c.asyncConn, err = c.dialOne(ctx); err != nil {
 		return err
 	}
+	c.aw = c.asyncConn
 	c.abr = bufio.NewReaderSize(c.asyncConn, 4096)
 	stop = armDeadline(ctx, c.asyncConn)
 	if _, err := c.asyncConn.Write(AppendMessage(nil, MsgAsyncInitialize, 0, uint32(c.sessionID), nil)); err != nil {

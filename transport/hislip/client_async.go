@@ -19,7 +19,7 @@ func (c *Client) asyncLoop() {
 	defer close(c.asyncDone)
 	buf := make([]byte, 0, 512)
 	for {
-		m, err := ReadMessage(c.abr, asyncMaxPayload, buf)
+		m, err := ReadMessage(c.abr, asyncMaxPayload, buf) // c.abr changes after TLS
 		if err != nil {
 			var tl *TooLargeError
 			if errors.As(err, &tl) {
@@ -48,29 +48,42 @@ func (c *Client) asyncLoop() {
 		case m.Type == MsgFatalError:
 			c.setFatal(m.Control, m.Payload, true)
 			return
+		case m.Type == MsgAsyncStartTLSResponse && m.Control == 1:
+			// The server's handshake follows at once: run it before
+			// reading anything else from this stream.
+			if err := c.upgradeAsync(); err != nil {
+				c.tlsFailed("async", err)
+				return
+			}
+			c.deliverAsync(m)
 		case m.Type.VendorSpecific():
 			c.asyncWrite(AppendMessage(nil, MsgError, ErrCodeUnrecognizedVend, 0, nil))
 		default:
-			m.Payload = append([]byte(nil), m.Payload...)
-			select {
-			case c.respCh <- m:
-			default:
-				// Nobody is waiting and the queue is full: these can only
-				// be answers to abandoned requests.
-				select {
-				case <-c.respCh:
-				default:
-				}
-				c.respCh <- m
-			}
+			c.deliverAsync(m)
 		}
+	}
+}
+
+// deliverAsync queues a response for the waiting request.
+func (c *Client) deliverAsync(m Message) {
+	m.Payload = append([]byte(nil), m.Payload...)
+	select {
+	case c.respCh <- m:
+	default:
+		// Nobody is waiting and the queue is full: these can only be
+		// answers to abandoned requests.
+		select {
+		case <-c.respCh:
+		default:
+		}
+		c.respCh <- m
 	}
 }
 
 func (c *Client) asyncWrite(b []byte) error {
 	c.asyncWMu.Lock()
 	defer c.asyncWMu.Unlock()
-	_, err := c.asyncConn.Write(b)
+	_, err := c.aw.Write(b)
 	return err
 }
 

@@ -57,13 +57,13 @@ func (c *Client) sendSync(typ MsgType, payload []byte) (written bool, err error)
 	c.nextID += 2
 	if len(payload) <= 32<<10 {
 		c.wbuf = append(h.Append(c.wbuf[:0]), payload...)
-		n, err := c.syncConn.Write(c.wbuf)
+		n, err := c.syncOut.Write(c.wbuf)
 		return n > 0, err
 	}
 	var hb [HeaderSize]byte
 	h.Put(hb[:])
 	bufs := net.Buffers{hb[:], payload}
-	n, err := bufs.WriteTo(c.syncConn)
+	n, err := bufs.WriteTo(c.syncOut)
 	return n > 0, err
 }
 
@@ -178,7 +178,7 @@ func (c *Client) clear(ctx context.Context, overlapped bool) error {
 	}
 	c.rd.reset()
 	c.wbuf = AppendMessage(c.wbuf[:0], MsgDeviceClearComplete, features, 0, nil)
-	if _, err := c.syncConn.Write(c.wbuf); err != nil {
+	if _, err := c.syncOut.Write(c.wbuf); err != nil {
 		return c.ctxErr(ctx, "clear", err)
 	}
 	for {

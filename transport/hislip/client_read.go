@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/govisa/govisa/transport"
@@ -233,13 +232,12 @@ func (c *Client) readLoop(p []byte, opt transport.ReadOptions) (int, transport.R
 			if err != nil {
 				return n, 0, err
 			}
-			return n, 0, transport.Errorf("read", transport.ErrIO,
-				fmt.Errorf("server Error %d (%s): %q", h.Control, ErrorCodeText(h.Control), text))
+			return n, 0, serverError("read", h.Control, text)
 		default:
 			r.skip = h.Length
 			if h.Type.VendorSpecific() && c.syncConn != nil {
 				// Unknown vendor messages are answered with Error 3.
-				_, _ = c.syncConn.Write(AppendMessage(nil, MsgError, ErrCodeUnrecognizedVend, 0, nil))
+				_, _ = c.syncOut.Write(AppendMessage(nil, MsgError, ErrCodeUnrecognizedVend, 0, nil))
 			}
 		}
 	}

@@ -19,7 +19,7 @@ func TestQueryBothSubAddresses(t *testing.T) {
 	if got := query(t, c1, "*IDN?\n"); got != "GOVISA,HISLIPTEST,dev1,1\n" {
 		t.Fatalf("hislip1: %q", got)
 	}
-	if c0.Version() != Version11 || c0.ServerVendorID() != "GO" || c0.Overlapped() {
+	if c0.Version() != Version20 || c0.ServerVendorID() != "GO" || c0.Overlapped() {
 		t.Fatalf("negotiation: %#x %q %v", c0.Version(), c0.ServerVendorID(), c0.Overlapped())
 	}
 	if c0.SessionID() == c1.SessionID() {

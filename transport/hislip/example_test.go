@@ -49,5 +49,5 @@ func Example() {
 	buf := make([]byte, 64)
 	n, reason, err := c.Read(ctx, buf, transport.ReadOptions{})
 	fmt.Printf("%q END=%v err=%v version=%#x\n", buf[:n], reason.Has(transport.ReasonEND), err, c.Version())
-	// Output: "*IDN?\n" END=true err=<nil> version=0x101
+	// Output: "*IDN?\n" END=true err=<nil> version=0x200
 }

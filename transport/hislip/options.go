@@ -1,6 +1,7 @@
 package hislip
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"time"
@@ -22,12 +23,17 @@ type config struct {
 	lockType     transport.LockType
 	lockKey      string
 	lockTimeout  time.Duration
+	useTLS       bool
+	tls          *tls.Config
+	user         string
+	password     string
+	anonymous    bool
 }
 
 func defaultConfig() config {
 	return config{
 		vendor:       "GO",
-		version:      Version11,
+		version:      Version20,
 		mode:         -1,
 		maxMessageKB: 1024,
 	}
@@ -38,8 +44,7 @@ func defaultConfig() config {
 func WithVendorID(id string) Option { return func(c *config) { c.vendor = id } }
 
 // WithVersion sets the highest protocol version the client offers (default
-// [Version11]; TLS and SASL of 2.0 are not implemented yet); the session
-// uses the smaller of this and the server's.
+// [Version20]); the session uses the smaller of this and the server's.
 func WithVersion(v uint16) Option { return func(c *config) { c.version = v } }
 
 // WithOverlapped asks for overlapped (true) or synchronized (false) mode
@@ -79,3 +84,25 @@ func WithDialer(d *net.Dialer) Option { return func(c *config) { c.dialer = d } 
 func WithLockOnOpen(typ transport.LockType, key string, timeout time.Duration) Option {
 	return func(c *config) { c.lockType, c.lockKey, c.lockTimeout = typ, key, timeout }
 }
+
+// WithTLS makes the session encrypted (HiSLIP 2.0 secure connection): TLS
+// on both channels right after initialization. Dial fails when the server
+// does not offer it. cfg sets trust (RootCAs; nil = the system pool),
+// client certificates and versions; nil uses the defaults. ServerName
+// defaults to the host being dialled. Without this option the client still
+// starts TLS, with the defaults, when the server mandates encryption or
+// asks for initial encryption.
+func WithTLS(cfg *tls.Config) Option {
+	return func(c *config) { c.useTLS, c.tls = true, cfg }
+}
+
+// WithCredentials authenticates the session with SASL PLAIN after TLS is
+// up (Dial refuses to send a password over a clear-text channel). The
+// credentials are never logged.
+func WithCredentials(user, password string) Option {
+	return func(c *config) { c.user, c.password = user, password }
+}
+
+// WithAnonymous authenticates the session with SASL ANONYMOUS, for servers
+// that require an authentication and allow anonymous ones.
+func WithAnonymous() Option { return func(c *config) { c.anonymous = true } }

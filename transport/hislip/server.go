@@ -3,6 +3,7 @@ package hislip
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,9 +37,7 @@ type Server struct {
 	// VendorID is the two-character server vendor id (default "GO").
 	VendorID string
 	// Version is the highest protocol version offered (default
-	// [Version11]: the 2.0 secure-connection messages are not implemented
-	// yet, so 2.0 is only offered when set explicitly); sessions use the
-	// smaller of this and the client's.
+	// [Version20]); sessions use the smaller of this and the client's.
 	Version uint16
 	// Overlapped selects overlapped mode as the initial mode and the
 	// preferred mode announced in device clear; the default is
@@ -57,6 +56,28 @@ type Server struct {
 	// ResponseTimeout is how long a session waiting for a query's response
 	// keeps other sessions away from the device (default 10 s).
 	ResponseTimeout time.Duration
+	// TLSConfig enables HiSLIP 2.0 secure connections: TLS on both
+	// channels after AsyncStartTLS/StartTLS. It needs a certificate (see
+	// [LoadTLSConfig]); set ClientAuth and ClientCAs to ask for client
+	// certificates. nil: the secure-connection capability is not announced.
+	TLSConfig *tls.Config
+	// RequireEncryption announces "encryption mandatory": a session whose
+	// synchronous channel is clear text gets FatalError 5 on its first
+	// Data or Trigger, and 1.x clients are refused at initialization.
+	// It needs TLSConfig.
+	RequireEncryption bool
+	// InitialEncryption announces "initial encryption": clients start TLS
+	// right after initialization. It needs TLSConfig.
+	InitialEncryption bool
+	// Authenticate checks SASL PLAIN credentials; nil does not offer PLAIN.
+	// PLAIN is offered on encrypted sessions only. See [StaticUsers].
+	Authenticate func(user, password string) bool
+	// AllowAnonymous offers SASL ANONYMOUS.
+	AllowAnonymous bool
+	// RequireAuthentication answers Data, Trigger, AsyncLock and
+	// AsyncRemoteLocalControl with the non-fatal Error 5 until a SASL
+	// authentication succeeded; 1.x clients are refused at initialization.
+	RequireAuthentication bool
 	// Logger receives debug traces; nil is silent. Credentials are never
 	// logged.
 	Logger *slog.Logger
@@ -84,7 +105,7 @@ func (s *Server) debug(msg string, args ...any) {
 
 func (s *Server) version() uint16 {
 	if s.Version == 0 {
-		return Version11
+		return Version20
 	}
 	return s.Version
 }
@@ -127,6 +148,10 @@ func (s *Server) ListenAndServe(addr string) error {
 
 // Serve accepts connections on l until Shutdown or Close; it closes l.
 func (s *Server) Serve(l net.Listener) error {
+	if err := s.checkSecureConfig(); err != nil {
+		l.Close()
+		return err
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -333,6 +358,10 @@ func (s *Server) initSync(conn net.Conn, br *bufio.Reader, h Header, payload []b
 		sendFatal(conn, FatalInvalidInitSeq, "unsupported protocol version")
 		return
 	}
+	if why := s.initRefusal(ver); why != "" {
+		sendFatal(conn, FatalSecureConnFailed, why)
+		return
+	}
 	s.mu.Lock()
 	if s.MaxSessions > 0 && len(s.sessions) >= s.MaxSessions {
 		s.mu.Unlock()
@@ -356,7 +385,7 @@ func (s *Server) initSync(conn net.Conn, br *bufio.Reader, h Header, payload []b
 	s.mu.Lock()
 	s.sessions[id] = ss
 	s.mu.Unlock()
-	ctrl := uint8(0)
+	ctrl := ss.secureFeatureBits()
 	if s.Overlapped {
 		ctrl |= 1
 	}
@@ -377,6 +406,9 @@ func (s *Server) initAsync(conn net.Conn, br *bufio.Reader, h Header) {
 		return
 	}
 	ctrl := uint8(0)
+	if s.secureCapable(ss.version) {
+		ctrl |= 1
+	}
 	if err := ss.writeAsync(AppendMessage(nil, MsgAsyncInitializeResponse, ctrl, uint32(packVendor(s.VendorID)), nil)); err != nil {
 		ss.close()
 		return
@@ -390,4 +422,14 @@ func (s *Server) removeSession(ss *session) {
 		delete(s.sessions, ss.id)
 	}
 	s.mu.Unlock()
+}
+
+// LoadTLSConfig returns a server TLS configuration (TLS 1.2 or later) with
+// the certificate and key of two PEM files, for [Server.TLSConfig].
+func LoadTLSConfig(certFile, keyFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("hislip: TLS certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

@@ -21,12 +21,13 @@ func (s *session) serveAsync(br *bufio.Reader) {
 	defer s.close()
 	defer s.waitLock()
 	buf := make([]byte, 0, 512)
+	s.abr = br // replaced by its TLS layer after AsyncStartTLS
 	for {
-		m, err := ReadMessage(br, serverAsyncMax, buf)
+		m, err := ReadMessage(s.abr, serverAsyncMax, buf)
 		if err != nil {
 			var tl *TooLargeError
 			if errors.As(err, &tl) {
-				if SkipPayload(br, tl.Header.Length) != nil {
+				if SkipPayload(s.abr, tl.Header.Length) != nil {
 					return
 				}
 				if s.writeAsync(AppendMessage(nil, MsgError, ErrCodeMessageTooLarge, 0, nil)) != nil {
@@ -55,7 +56,20 @@ func (s *session) waitLock() {
 	}
 }
 
+// errSessionEnded ends the async loop after the session was closed.
+var errSessionEnded = errors.New("hislip: session ended")
+
 func (s *session) handleAsync(m Message) error {
+	switch m.Type {
+	case MsgAsyncLock, MsgAsyncRemoteLocalControl:
+		if fatal, why := s.refusal(); why != "" {
+			if fatal {
+				s.fatal(FatalSecureConnFailed, why)
+				return errSessionEnded
+			}
+			return s.writeAsync(AppendMessage(nil, MsgError, ErrCodeAuthenticationErr, 0, []byte(why)))
+		}
+	}
 	switch m.Type {
 	case MsgAsyncLock:
 		return s.asyncLock(m)
@@ -190,7 +204,7 @@ func (s *session) asyncLock(m Message) error {
 		s.mu.Lock()
 		s.lockCancel, s.lockDone = nil, nil
 		s.mu.Unlock()
-		_, _ = s.asyncConn.Write(AppendMessage(nil, MsgAsyncLockResponse, code, 0, nil))
+		_, _ = s.asyncOut.Write(AppendMessage(nil, MsgAsyncLockResponse, code, 0, nil))
 		s.asyncW.Unlock()
 	}()
 	return nil

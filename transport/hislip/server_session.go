@@ -1,6 +1,7 @@
 package hislip
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -21,7 +22,10 @@ type session struct {
 	cancel  context.CancelFunc
 
 	syncConn   net.Conn
+	syncOut    net.Conn // where sync messages are written: syncConn or its TLS layer; guarded by syncW
 	asyncConn  net.Conn // set once by attachAsync
+	asyncOut   net.Conn // asyncConn or its TLS layer; guarded by asyncW
+	abr        *bufio.Reader
 	asyncReady chan struct{}
 	syncW      sync.Mutex
 	wbuf       []byte // deliver's small-message buffer, guarded by syncW
@@ -55,14 +59,14 @@ type session struct {
 	pumpDone       chan struct{}
 	lockCancel     context.CancelFunc
 	lockDone       chan struct{}
-	sec            secState
+	sec            secState // guarded by mu
 }
 
 func newSession(srv *Server, d *devState, id, ver uint16, conn net.Conn) *session {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{
 		srv: srv, dev: d, id: id, version: ver, ctx: ctx, cancel: cancel,
-		syncConn: conn, asyncReady: make(chan struct{}), srqCh: make(chan struct{}, 1), pumpWake: make(chan struct{}, 1),
+		syncConn: conn, syncOut: conn, asyncReady: make(chan struct{}), srqCh: make(chan struct{}, 1), pumpWake: make(chan struct{}, 1),
 		overlapped: srv.Overlapped, lastClientID: firstMessageID - 2, srvNextID: firstMessageID,
 	}
 	s.opCtx, s.opCancel = context.WithCancel(ctx)
@@ -83,7 +87,7 @@ func (s *session) attachAsync(conn net.Conn) bool {
 	if s.asyncConn != nil || s.ctx.Err() != nil {
 		return false
 	}
-	s.asyncConn = conn
+	s.asyncConn, s.asyncOut = conn, conn
 	close(s.asyncReady)
 	s.srv.wg.Add(1)
 	go s.srqLoop()
@@ -137,12 +141,12 @@ func (s *session) fatal(code uint8, text string) {
 	msg := AppendMessage(nil, MsgFatalError, code, 0, []byte(text))
 	s.syncW.Lock()
 	_ = s.syncConn.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = s.syncConn.Write(msg)
+	_, _ = s.syncOut.Write(msg)
 	s.syncW.Unlock()
 	if s.hasAsync() {
 		s.asyncW.Lock()
 		_ = s.asyncConn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = s.asyncConn.Write(msg)
+		_, _ = s.asyncOut.Write(msg)
 		s.asyncW.Unlock()
 	}
 	s.close()
@@ -151,7 +155,7 @@ func (s *session) fatal(code uint8, text string) {
 func (s *session) writeSync(b []byte) error {
 	s.syncW.Lock()
 	defer s.syncW.Unlock()
-	_, err := s.syncConn.Write(b)
+	_, err := s.syncOut.Write(b)
 	return err
 }
 
@@ -161,7 +165,7 @@ func (s *session) writeAsync(b []byte) error {
 	}
 	s.asyncW.Lock()
 	defer s.asyncW.Unlock()
-	_, err := s.asyncConn.Write(b)
+	_, err := s.asyncOut.Write(b)
 	return err
 }
 
@@ -414,12 +418,12 @@ func (s *session) deliver(gen uint64, p []byte, end bool) error {
 		// One write (one segment) for header and a small payload, from a
 		// buffer kept with the session (guarded by syncW).
 		s.wbuf = append(h.Append(s.wbuf[:0]), p...)
-		_, err = s.syncConn.Write(s.wbuf)
+		_, err = s.syncOut.Write(s.wbuf)
 	} else {
 		var hb [HeaderSize]byte
 		h.Put(hb[:])
 		bufs := net.Buffers{hb[:], p}
-		_, err = bufs.WriteTo(s.syncConn)
+		_, err = bufs.WriteTo(s.syncOut)
 	}
 	s.syncW.Unlock()
 	if end {

@@ -41,6 +41,20 @@ func (s *session) serveSync(br *bufio.Reader) {
 				}
 				continue
 			}
+			if fatal, why := s.refusal(); why != "" {
+				if fatal {
+					s.fatal(FatalSecureConnFailed, why)
+					return
+				}
+				// Dropped unread: nothing of it reaches the device.
+				if SkipPayload(br, h.Length) != nil {
+					return
+				}
+				if s.writeSync(AppendMessage(nil, MsgError, ErrCodeAuthenticationErr, 0, []byte(why))) != nil {
+					return
+				}
+				continue
+			}
 			if h.Type == MsgTrigger {
 				if SkipPayload(br, h.Length) != nil {
 					return
@@ -54,12 +68,6 @@ func (s *session) serveSync(br *bufio.Reader) {
 			p := buf[:h.Length]
 			if _, err := io.ReadFull(br, p); err != nil {
 				return
-			}
-			if msg := s.secureRefusal(); msg != "" {
-				if s.writeSync(AppendMessage(nil, MsgError, ErrCodeAuthenticationErr, 0, []byte(msg))) != nil {
-					return
-				}
-				continue
 			}
 			s.handleData(h, p)
 		case h.Type == MsgDeviceClearComplete:
@@ -76,7 +84,7 @@ func (s *session) serveSync(br *bufio.Reader) {
 				return
 			}
 		case h.Type.Is20() && s.version >= Version20:
-			if !s.handleSecureSync(br, h) {
+			if br = s.handleSecureSync(br, h); br == nil {
 				return
 			}
 		case h.Type.VendorSpecific():

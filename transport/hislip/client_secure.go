@@ -1,0 +1,247 @@
+package hislip
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/govisa/govisa/transport"
+)
+
+// HiSLIP 2.0 secure connection, client side. The wire choices and their
+// sources are listed in server_secure.go.
+
+// serverError turns a non-fatal Error from the server into a Go error;
+// code 5 also wraps ErrAuthentication.
+func serverError(op string, code uint8, text []byte) error {
+	cause := fmt.Errorf("server Error %d (%s): %q", code, ErrorCodeText(code), text)
+	if code == ErrCodeAuthenticationErr {
+		cause = fmt.Errorf("%w: %w", ErrAuthentication, cause)
+	}
+	return transport.Errorf(op, transport.ErrIO, cause)
+}
+
+// secureAfterInit runs the 2.0 secure-connection steps the options and the
+// server ask for: TLS, then SASL.
+func (c *Client) secureAfterInit(ctx context.Context) error {
+	if c.cfg.useTLS || c.encMandatory || c.initialEnc {
+		if !c.secureCap {
+			return transport.Errorf("start tls", transport.ErrNotSupported,
+				fmt.Errorf("server does not offer HiSLIP 2.0 secure connections (negotiated version %#04x)", c.version))
+		}
+		if err := c.startTLS(ctx); err != nil {
+			return err
+		}
+	}
+	if c.cfg.user != "" || c.cfg.anonymous {
+		if err := c.authenticate(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Client) clientTLSConfig() *tls.Config {
+	var cfg *tls.Config
+	if c.cfg.tls != nil {
+		cfg = c.cfg.tls.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+		if host, _, err := net.SplitHostPort(c.addr); err == nil {
+			cfg.ServerName = host
+		}
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return cfg
+}
+
+// startTLS runs the secure connection transaction: AsyncStartTLS (retried
+// while the server answers busy), the handshake on the async channel (done
+// by the async reader, which owns that stream), StartTLS and the handshake
+// on the sync channel.
+func (c *Client) startTLS(ctx context.Context) error {
+	c.hsCtx.Store(&ctx)
+	defer c.hsCtx.Store(nil)
+	for {
+		var pl [4]byte
+		binary.BigEndian.PutUint32(pl[:], c.lastServerID)
+		ctrl := uint8(0)
+		if c.rmtDelivered {
+			ctrl = 1
+		}
+		m, err := c.asyncCall(ctx, "start tls", AppendMessage(nil, MsgAsyncStartTLS, ctrl, c.lastSentID, pl[:]), MsgAsyncStartTLSResponse)
+		if err != nil {
+			return err
+		}
+		if m.Control == 1 {
+			break
+		}
+		if m.Control != 0 {
+			return transport.Errorf("start tls", transport.ErrProtocol, fmt.Errorf("server refused AsyncStartTLS (control %d)", m.Control))
+		}
+		// Busy: sync traffic is still pending on the server.
+		t := time.NewTimer(5 * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return transport.NetError("start tls", ctx.Err())
+		}
+	}
+	if c.asyncTLS.Load() == nil {
+		return c.setFatal(FatalSecureConnFailed, []byte("async TLS handshake failed"), false)
+	}
+	if err := c.sw.arm(ctx); err != nil {
+		return c.ctxErr(ctx, "start tls", err)
+	}
+	if _, err := c.syncOut.Write(AppendMessage(nil, MsgStartTLS, 0, 0, nil)); err != nil {
+		return c.ctxErr(ctx, "start tls", err)
+	}
+	tc := tls.Client(&recordConn{Conn: c.syncConn, r: c.br}, c.clientTLSConfig())
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return c.tlsFailed("sync", err)
+	}
+	c.syncTLS = tc
+	c.syncOut = tc
+	c.br = bufio.NewReaderSize(tc, 64<<10)
+	c.rd.br = c.br
+	c.debug("hislip: session encrypted", "tls", tls.VersionName(tc.ConnectionState().Version))
+	return nil
+}
+
+// tlsFailed ends the session after a failed handshake: the stream is in an
+// unknown state. A verification failure stays visible through errors.As.
+func (c *Client) tlsFailed(channel string, err error) error {
+	fe := c.setFatal(FatalSecureConnFailed, []byte(channel+" channel TLS handshake: "+err.Error()), false)
+	return transport.Errorf("start tls", transport.ErrConnLost, fmt.Errorf("%w (%w)", err, fe))
+}
+
+// upgradeAsync is called by the async reader right after a successful
+// AsyncStartTLSResponse: the server's handshake bytes follow it.
+func (c *Client) upgradeAsync() error {
+	ctx := context.Background()
+	if p := c.hsCtx.Load(); p != nil {
+		ctx = *p
+	}
+	c.asyncWMu.Lock()
+	defer c.asyncWMu.Unlock()
+	tc := tls.Client(&recordConn{Conn: c.asyncConn, r: c.abr}, c.clientTLSConfig())
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return err
+	}
+	c.aw = tc
+	c.abr = bufio.NewReaderSize(tc, 4096)
+	c.asyncTLS.Store(tc)
+	return nil
+}
+
+// Encrypted reports whether both channels run TLS.
+func (c *Client) Encrypted() bool { return c.syncTLS != nil }
+
+// TLSConnectionState returns the TLS state of the synchronous channel; ok
+// is false when the session is not encrypted.
+func (c *Client) TLSConnectionState() (state tls.ConnectionState, ok bool) {
+	if c.syncTLS == nil {
+		return tls.ConnectionState{}, false
+	}
+	return c.syncTLS.ConnectionState(), true
+}
+
+// Authenticated reports whether a SASL authentication succeeded.
+func (c *Client) Authenticated() bool { return c.authed }
+
+// syncControl sends msg (if any) on the sync channel and returns the next
+// message of one of the wanted types; Data is not expected here and is
+// skipped. Used only while no response is pending (session opening).
+func (c *Client) syncControl(ctx context.Context, op string, msg []byte, want ...MsgType) (Header, []byte, error) {
+	if err := c.sw.arm(ctx); err != nil {
+		return Header{}, nil, c.ctxErr(ctx, op, err)
+	}
+	if msg != nil {
+		if _, err := c.syncOut.Write(msg); err != nil {
+			return Header{}, nil, c.ctxErr(ctx, op, err)
+		}
+	}
+	for {
+		if err := c.rd.doSkip(); err != nil {
+			return Header{}, nil, c.ctxErr(ctx, op, err)
+		}
+		h, err := c.rd.readHeader()
+		if err != nil {
+			var te *transport.Error
+			if errors.As(err, &te) {
+				return Header{}, nil, c.setFatal(FatalBadHeader, nil, false)
+			}
+			return Header{}, nil, c.ctxErr(ctx, op, err)
+		}
+		switch {
+		case h.Type == MsgFatalError:
+			text, _ := c.rd.readSmall(h.Length)
+			return h, nil, c.setFatal(h.Control, text, true)
+		case h.Type == MsgError:
+			text, err := c.rd.readSmall(h.Length)
+			if err != nil {
+				return h, nil, c.ctxErr(ctx, op, err)
+			}
+			return h, nil, serverError(op, h.Control, text)
+		case slices.Contains(want, h.Type):
+			p, err := c.rd.readSmall(h.Length)
+			if err != nil {
+				return h, nil, c.ctxErr(ctx, op, err)
+			}
+			return h, p, nil
+		}
+		c.rd.skip = h.Length
+	}
+}
+
+// authenticate runs a SASL authentication (PLAIN with credentials, else
+// ANONYMOUS) on the sync channel. Credentials are never logged.
+func (c *Client) authenticate(ctx context.Context) error {
+	const op = "authenticate"
+	if c.version < Version20 {
+		return transport.Errorf(op, transport.ErrNotSupported, fmt.Errorf("SASL needs HiSLIP 2.0, negotiated %#04x", c.version))
+	}
+	mech := MechAnonymous
+	var initial []byte
+	if c.cfg.user != "" {
+		if !c.Encrypted() {
+			return transport.Errorf(op, transport.ErrInvalidArg, errors.New("refusing to send a password over a clear-text channel: use WithTLS"))
+		}
+		mech, initial = MechPlain, plainResponse(c.cfg.user, c.cfg.password)
+	}
+	_, list, err := c.syncControl(ctx, op, AppendMessage(nil, MsgGetSaslMechanismList, 0, 0, nil), MsgGetSaslMechanismListResponse)
+	if err != nil {
+		return err
+	}
+	offered := parseMechanisms(list)
+	if !slices.Contains(offered, mech) {
+		return transport.Errorf(op, transport.ErrNotSupported, fmt.Errorf("%w: server offers %q, not %s", ErrAuthentication, offered, mech))
+	}
+	msg := AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte(mech))
+	msg = AppendMessage(msg, MsgAuthenticationExchange, 0, 0, initial)
+	h, _, err := c.syncControl(ctx, op, msg, MsgAuthenticationResult, MsgAuthenticationExchange)
+	clear(msg) // the buffer held the password
+	if err != nil {
+		return err
+	}
+	if h.Type == MsgAuthenticationExchange {
+		return transport.Errorf(op, transport.ErrProtocol, fmt.Errorf("unexpected server challenge for %s", mech))
+	}
+	if h.Control&authResultSuccess == 0 {
+		return transport.Errorf(op, transport.ErrIO, fmt.Errorf("%w: %s rejected (server code %d)", ErrAuthentication, mech, h.Param))
+	}
+	c.authed = true
+	c.debug("hislip: authenticated", "mechanism", mech)
+	return nil
+}
