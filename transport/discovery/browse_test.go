@@ -145,6 +145,8 @@ func TestBrowseBadOptions(t *testing.T) {
 	assert.ErrorIs(t, err, transport.ErrInvalidArg)
 	_, err = BrowseMDNS(context.Background(), Options{Interfaces: []string{"no-such-if0"}})
 	assert.ErrorIs(t, err, transport.ErrInvalidArg)
+	_, err = BrowseMDNS(context.Background(), Options{Network: "tcp"})
+	assert.ErrorIs(t, err, transport.ErrInvalidArg)
 }
 
 func TestCacheGoodbyeAndLimits(t *testing.T) {

@@ -68,6 +68,11 @@ func hasFamily(ps []netip.Prefix, v6 bool) bool {
 // family. Failures on some interfaces are logged through onErr; only when
 // none opened is an error returned.
 func multicastEndpoints(names []string, network string, log *slog.Logger) ([]*endpoint, error) {
+	switch network {
+	case "", "udp", "udp4", "udp6":
+	default:
+		return nil, transport.Errorf("mdns", transport.ErrInvalidArg, fmt.Errorf("network %q (want udp4, udp6 or empty)", network))
+	}
 	ifs, err := pickInterfaces(names, net.FlagMulticast)
 	if err != nil {
 		return nil, err

@@ -131,11 +131,11 @@ func ProbeVXI11(ctx context.Context, opts Options) ([]Found, error) {
 		}
 		port, err := parseGetPortReply(buf[:n])
 		if err != nil {
-			log.Debug("portmap probe drop", "from", src, "err", err, "data", fmt.Sprintf("%x", buf[:n]))
+			log.Debug("portmap probe drop", "from", src, "err", err)
 			continue
 		}
 		host := src.Addr().Unmap()
-		if port == 0 || port > 65535 || seen[host] {
+		if port == 0 || port > 65535 || seen[host] || len(seen) >= maxInstances {
 			continue
 		}
 		seen[host] = true
