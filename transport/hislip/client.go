@@ -39,16 +39,17 @@ type Client struct {
 	log  *slog.Logger
 	addr string
 
-	syncConn  net.Conn
-	asyncConn net.Conn
-	syncOut   net.Conn // sync writes: syncConn or its TLS layer
-	aw        net.Conn // async writes: asyncConn or its TLS layer; guarded by asyncWMu
-	syncTLS   *tls.Conn
-	asyncTLS  atomic.Pointer[tls.Conn]
-	hsCtx     atomic.Pointer[context.Context] // bounds the async TLS handshake
-	authed    bool
-	br        *bufio.Reader // sync channel reader
-	abr       *bufio.Reader // async channel reader, owned by the reader goroutine
+	syncConn    net.Conn
+	asyncConn   net.Conn
+	syncOut     net.Conn // sync writes: syncConn or its TLS layer
+	aw          net.Conn // async writes: asyncConn or its TLS layer; guarded by asyncWMu
+	syncTLS     *tls.Conn
+	asyncTLS    atomic.Pointer[tls.Conn]
+	hsCtx       atomic.Pointer[context.Context] // bounds the async TLS handshake
+	asyncTLSErr atomic.Pointer[error]           // why the async handshake failed
+	authed      bool
+	br          *bufio.Reader // sync channel reader
+	abr         *bufio.Reader // async channel reader, owned by the reader goroutine
 
 	sessionID    uint16
 	version      uint16

@@ -52,7 +52,8 @@ func (c *Client) asyncLoop() {
 			// The server's handshake follows at once: run it before
 			// reading anything else from this stream.
 			if err := c.upgradeAsync(); err != nil {
-				c.tlsFailed("async", err)
+				err = c.tlsFailed("async", err)
+				c.asyncTLSErr.Store(&err)
 				return
 			}
 			c.deliverAsync(m)

@@ -81,6 +81,9 @@ func (c *Client) startTLS(ctx context.Context) error {
 		}
 		m, err := c.asyncCall(ctx, "start tls", AppendMessage(nil, MsgAsyncStartTLS, ctrl, c.lastSentID, pl[:]), MsgAsyncStartTLSResponse)
 		if err != nil {
+			if p := c.asyncTLSErr.Load(); p != nil {
+				return *p // with the handshake's own error inside
+			}
 			return err
 		}
 		if m.Control == 1 {

@@ -164,6 +164,19 @@ func (s *session) startSyncTLS(br *bufio.Reader) *bufio.Reader {
 		}
 		return br
 	}
+	ctx, cancel := context.WithTimeout(s.ctx, tlsHandshakeTimeout)
+	defer cancel()
+	s.mu.Lock()
+	hs := s.asyncHS
+	s.mu.Unlock()
+	if hs != nil {
+		// The client finishes its side of the async handshake before the
+		// server has read its last flight: wait for the server's side.
+		select {
+		case <-hs:
+		case <-ctx.Done():
+		}
+	}
 	s.mu.Lock()
 	sec := s.sec
 	s.mu.Unlock()
@@ -171,8 +184,6 @@ func (s *session) startSyncTLS(br *bufio.Reader) *bufio.Reader {
 		s.fatal(FatalSecureConnFailed, "StartTLS without a successful AsyncStartTLS")
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, tlsHandshakeTimeout)
-	defer cancel()
 	// syncW keeps the output pump from writing into the handshake.
 	s.syncW.Lock()
 	tc := tls.Server(&recordConn{Conn: s.syncConn, r: br}, s.srv.TLSConfig)
@@ -219,6 +230,11 @@ func (s *session) handleSecureAsync(m Message) error {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, tlsHandshakeTimeout)
 	defer cancel()
+	hs := make(chan struct{})
+	defer close(hs)
+	s.mu.Lock()
+	s.asyncHS = hs
+	s.mu.Unlock()
 	// asyncW keeps service requests and lock answers out of the handshake.
 	s.asyncW.Lock()
 	_, err := s.asyncOut.Write(AppendMessage(nil, MsgAsyncStartTLSResponse, 1, 0, nil))
@@ -239,7 +255,7 @@ func (s *session) handleSecureAsync(m Message) error {
 	s.mu.Lock()
 	s.sec.asyncTLS = true
 	s.mu.Unlock()
-	return nil
+	return nil // hs closes now, after asyncTLS is set
 }
 
 // mechanisms lists the SASL mechanisms offered now. PLAIN sends the

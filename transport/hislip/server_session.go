@@ -59,7 +59,8 @@ type session struct {
 	pumpDone       chan struct{}
 	lockCancel     context.CancelFunc
 	lockDone       chan struct{}
-	sec            secState // guarded by mu
+	sec            secState      // guarded by mu
+	asyncHS        chan struct{} // closed when the async TLS handshake ended; guarded by mu
 }
 
 func newSession(srv *Server, d *devState, id, ver uint16, conn net.Conn) *session {

@@ -218,3 +218,9 @@ func fillPattern(p []byte, off int64) {
 		start = (start + n) & 0xff
 	}
 }
+
+func (d *testDev) writeCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.writes
+}
