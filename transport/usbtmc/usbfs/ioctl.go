@@ -1,39 +1,22 @@
 package usbfs
 
-// ioctl request encoding (include/uapi/asm-generic/ioctl.h and the MIPS and
-// PowerPC variants).
-type iocEncoding struct {
-	sizeBits          uint
-	none, write, read uint32
-}
+import "github.com/govisa/govisa/transport/usbtmc/internal/ioc"
+
+// Aliases keep the table below close to the uapi header.
+type iocEncoding = ioc.Encoding
 
 var (
-	genericIOC = iocEncoding{sizeBits: 14, none: 0, write: 1, read: 2}
-	// MIPS, PowerPC, SPARC, Alpha: 13 size bits and a 3-bit direction.
-	mipsIOC = iocEncoding{sizeBits: 13, none: 1, write: 4, read: 2}
+	genericIOC = ioc.Generic
+	mipsIOC    = ioc.MIPS
+	archIOC    = ioc.Arch
 )
 
 const (
-	dirNone = iota
-	dirWrite
-	dirRead
-	dirRW
+	dirNone  = ioc.DirNone
+	dirWrite = ioc.DirWrite
+	dirRead  = ioc.DirRead
+	dirRW    = ioc.DirRW
 )
-
-func (e iocEncoding) ioc(dir int, typ byte, nr byte, size uintptr) uint32 {
-	var d uint32
-	switch dir {
-	case dirNone:
-		d = e.none
-	case dirWrite:
-		d = e.write
-	case dirRead:
-		d = e.read
-	case dirRW:
-		d = e.read | e.write
-	}
-	return d<<(16+e.sizeBits) | uint32(size)<<16 | uint32(typ)<<8 | uint32(nr)
-}
 
 // Numbers holds the usbfs ioctl request codes for one architecture and
 // pointer size.
@@ -57,26 +40,26 @@ func numbersFor(e iocEncoding, ptr uintptr) Numbers {
 		urb = 56
 	}
 	return Numbers{
-		Control:          e.ioc(dirRW, u, 0, ctrl),
-		Bulk:             e.ioc(dirRW, u, 2, bulk),
-		ResetEP:          e.ioc(dirRead, u, 3, 4),
-		SetInterface:     e.ioc(dirRead, u, 4, 8),
-		SetConfiguration: e.ioc(dirRead, u, 5, 4),
-		GetDriver:        e.ioc(dirWrite, u, 8, 4+256),
-		SubmitURB:        e.ioc(dirRead, u, 10, urb),
-		DiscardURB:       e.ioc(dirNone, u, 11, 0),
-		ReapURB:          e.ioc(dirWrite, u, 12, ptr),
-		ReapURBNDelay:    e.ioc(dirWrite, u, 13, ptr),
-		ClaimInterface:   e.ioc(dirRead, u, 15, 4),
-		ReleaseInterface: e.ioc(dirRead, u, 16, 4),
-		ConnectInfo:      e.ioc(dirWrite, u, 17, 8),
-		IOCTL:            e.ioc(dirRW, u, 18, 4+4+ptr),
-		Reset:            e.ioc(dirNone, u, 20, 0),
-		ClearHalt:        e.ioc(dirRead, u, 21, 4),
-		Disconnect:       e.ioc(dirNone, u, 22, 0),
-		Connect:          e.ioc(dirNone, u, 23, 0),
-		GetCapabilities:  e.ioc(dirRead, u, 26, 4),
-		DisconnectClaim:  e.ioc(dirRead, u, 27, 4+4+256),
-		GetSpeed:         e.ioc(dirNone, u, 31, 0),
+		Control:          e.Num(dirRW, u, 0, ctrl),
+		Bulk:             e.Num(dirRW, u, 2, bulk),
+		ResetEP:          e.Num(dirRead, u, 3, 4),
+		SetInterface:     e.Num(dirRead, u, 4, 8),
+		SetConfiguration: e.Num(dirRead, u, 5, 4),
+		GetDriver:        e.Num(dirWrite, u, 8, 4+256),
+		SubmitURB:        e.Num(dirRead, u, 10, urb),
+		DiscardURB:       e.Num(dirNone, u, 11, 0),
+		ReapURB:          e.Num(dirWrite, u, 12, ptr),
+		ReapURBNDelay:    e.Num(dirWrite, u, 13, ptr),
+		ClaimInterface:   e.Num(dirRead, u, 15, 4),
+		ReleaseInterface: e.Num(dirRead, u, 16, 4),
+		ConnectInfo:      e.Num(dirWrite, u, 17, 8),
+		IOCTL:            e.Num(dirRW, u, 18, 4+4+ptr),
+		Reset:            e.Num(dirNone, u, 20, 0),
+		ClearHalt:        e.Num(dirRead, u, 21, 4),
+		Disconnect:       e.Num(dirNone, u, 22, 0),
+		Connect:          e.Num(dirNone, u, 23, 0),
+		GetCapabilities:  e.Num(dirRead, u, 26, 4),
+		DisconnectClaim:  e.Num(dirRead, u, 27, 4+4+256),
+		GetSpeed:         e.Num(dirNone, u, 31, 0),
 	}
 }

@@ -1,5 +1,6 @@
 //go:build !mips && !mipsle && !mips64 && !mips64le && !ppc64 && !ppc64le
 
-package usbfs
+package ioc
 
-var archIOC = genericIOC
+// Arch is the encoding of this build.
+var Arch = Generic
