@@ -43,6 +43,15 @@ type config struct {
 	maxInput int
 	errQueue int
 	log      *slog.Logger
+
+	// Message framing, changed by the options in framing.go for devices
+	// defined in pyvisa-sim files.
+	termByte   byte   // a program message ends at this byte (default '\n')
+	delim      string // unit separator (default ";"; "" = no splitting)
+	respEOM    string // with pyFraming: each response unit + respEOM
+	pyFraming  bool
+	accumulate bool // unread output accumulates instead of -410
+	hooks      Hooks
 }
 
 // WithIdentity sets the *IDN? response (manufacturer,model,serial,firmware).
@@ -314,6 +323,8 @@ func NewInstrument(opts ...Option) *Instrument {
 		maxBlock: DefaultMaxBlock,
 		maxInput: DefaultMaxInput,
 		errQueue: DefaultErrorQueueSize,
+		termByte: '\n',
+		delim:    ";",
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -404,7 +415,7 @@ func (in *Instrument) Identity() string { return in.cfg.identity }
 func (in *Instrument) Write(ctx context.Context, p []byte, end bool) error {
 	in.mu.Lock()
 	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
+		i := bytes.IndexByte(p, in.cfg.termByte)
 		if i < 0 {
 			in.appendInput(p)
 			break
@@ -459,26 +470,49 @@ func (in *Instrument) execute(msg string) {
 	if in.log.Enabled(context.Background(), slog.LevelDebug) { // boxing msg allocates
 		in.log.Debug("sim: program message", "msg", msg)
 	}
-	if in.out != nil {
+	if in.out != nil && !in.cfg.accumulate {
 		in.dropResponse()
 		in.st.PushError(*ErrQueryInterrupted)
 	}
 	var partsBuf [4]Response
 	parts := partsBuf[:0]
 	allText := true
-	for unit := range splitUnits(msg) {
-		cmd := parseUnit(unit)
-		if cmd.Header == "" {
-			continue
+	for unit := range in.units(msg) {
+		var (
+			resp    Response
+			err     error
+			handled bool
+		)
+		if h := in.cfg.hooks.Unit; h != nil {
+			if u := strings.TrimSpace(unit); u != "" {
+				resp, handled, err = h(&in.st, u)
+			}
 		}
-		fn := in.handlers[strings.ToUpper(cmd.Header)]
-		if fn == nil {
-			in.pushErr(ErrUndefinedHeader, cmd)
-			continue
-		}
-		resp, err := fn(&in.st, cmd)
-		if err != nil {
-			in.pushErr(err, cmd)
+		if !handled {
+			cmd := parseUnit(unit)
+			if cmd.Header == "" {
+				continue
+			}
+			fn := in.handlers[strings.ToUpper(cmd.Header)]
+			if fn == nil {
+				in.pushErr(ErrUndefinedHeader, cmd)
+				if h := in.cfg.hooks.Undefined; h != nil {
+					if r := h(&in.st, strings.TrimSpace(unit)); r != nil {
+						if _, ok := r.(textResponse); !ok {
+							allText = false
+						}
+						parts = append(parts, r)
+					}
+				}
+				continue
+			}
+			resp, err = fn(&in.st, cmd)
+			if err != nil {
+				in.pushErr(err, cmd)
+				continue
+			}
+		} else if err != nil {
+			in.pushErr(err, Command{Header: unit})
 			continue
 		}
 		if resp != nil {
@@ -489,6 +523,10 @@ func (in *Instrument) execute(msg string) {
 		}
 	}
 	if len(parts) == 0 {
+		return
+	}
+	if in.cfg.pyFraming {
+		in.queueResponse(in.frameUnits(parts, allText))
 		return
 	}
 	var r Response
@@ -571,6 +609,20 @@ func parseUnit(u string) Command {
 // queueResponse puts r in the output queue, available now or after the
 // delay set by SetResponseDelay.
 func (in *Instrument) queueResponse(r Response) {
+	if o := in.out; o != nil && in.cfg.accumulate {
+		// pyvisa-sim semantics: unread output stays and the new response
+		// follows it in the same output buffer.
+		rest := io.NewSectionReader(o.r, o.off, o.size-o.off)
+		in.outBuf.r = newMulti([]Response{rest, r})
+		in.outBuf.size = in.outBuf.r.Size()
+		in.outBuf.off = 0
+		if in.outBuf.ready {
+			in.st.delay = 0
+			in.st.setMAV(true)
+			in.broadcast()
+		}
+		return
+	}
 	in.nextID++
 	// Only one response is ever queued, so its record is reused.
 	in.outBuf = pending{r: r, size: r.Size(), id: in.nextID}
@@ -714,6 +766,9 @@ func (in *Instrument) Clear(ctx context.Context) error {
 	in.input = in.input[:0]
 	in.discarding = false
 	in.dropResponse()
+	if h := in.cfg.hooks.Clear; h != nil {
+		h(&in.st)
+	}
 	in.unlockNotify()
 	return nil
 }
@@ -721,8 +776,8 @@ func (in *Instrument) Clear(ctx context.Context) error {
 // Trigger performs a device trigger, counted like *TRG.
 func (in *Instrument) Trigger(ctx context.Context) error {
 	in.mu.Lock()
-	in.st.CountTrigger()
-	in.mu.Unlock()
+	in.st.trigger()
+	in.unlockNotify()
 	return nil
 }
 

@@ -242,7 +242,7 @@ func registerCommon(in *Instrument) {
 	in.Handle("*OPC", command(func(st *State) { st.SetESRBits(ieee4882.ESROPC) }))
 	in.Handle("*OPC?", queryFunc(func(*State) string { return "1" }))
 	in.Handle("*WAI", command(func(*State) {}))
-	in.Handle("*TRG", command(func(st *State) { st.CountTrigger() }))
+	in.Handle("*TRG", command(func(st *State) { st.trigger() }))
 	in.Handle("*TST?", queryFunc(func(*State) string { return "0" }))
 	errQ := queryFunc(func(st *State) string { return st.PopError().String() })
 	in.Handle("SYSTem:ERRor?", errQ)
