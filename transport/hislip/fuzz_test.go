@@ -58,11 +58,19 @@ func FuzzServerMessages(f *testing.F) {
 	f.Add(AppendMessage(nil, 150, 0, 0, []byte("v")), AppendMessage(nil, MsgAsyncLock, 0, 0, nil))
 	f.Add([]byte("GET / HTTP/1.0\r\n\r\n"), AppendMessage(nil, MsgAsyncMaximumMessageSize, 0, 0, []byte{0, 0, 0, 0, 0, 0, 0, 20}))
 	f.Add(AppendMessage(nil, MsgGetSaslMechanismList, 0, 0, nil), AppendMessage(nil, MsgAsyncRemoteLocalControl, 5, 0, nil))
+	f.Add(append(AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte("ANONYMOUS")), AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("trace"))...), []byte{})
+	f.Add(append(AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte("PLAIN")), AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("\x00u\x00p"))...), []byte{})
+	f.Add(AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("early")), AppendMessage(nil, MsgAsyncEndTLS, 0, firstMessageID-2, []byte{0, 0, 0, 0}))
+	f.Add(AppendMessage(nil, MsgStartTLS, 0, 0, nil), append(AppendMessage(nil, MsgAsyncStartTLS, 0, firstMessageID-2, []byte{0xff, 0xff, 0xfe, 0xfe}), 0x16, 3, 1, 0, 5, 1, 2, 3, 4, 5))
 	f.Fuzz(func(t *testing.T, syncIn, asyncIn []byte) {
 		dev := newTestDev("fuzz")
 		srv := NewServer(map[string]transport.Device{"hislip0": dev})
 		srv.MaxMessageSize = 4096
 		srv.InitTimeout = time.Second
+		// 2.0 secure-connection paths too: TLS offered, SASL configured.
+		srv.TLSConfig = getPKI(t).server.Clone()
+		srv.Authenticate = StaticUsers(map[string]string{"u": "p"})
+		srv.AllowAnonymous = true
 		var wg sync.WaitGroup
 		drain := func(c net.Conn) {
 			defer wg.Done()
