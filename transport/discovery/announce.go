@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govisa/govisa/transport"
@@ -36,6 +38,10 @@ type AnnounceOptions struct {
 	// NoAnnounce suppresses the unsolicited announcements at start and the
 	// goodbye at Close; the responder still answers queries.
 	NoAnnounce bool
+	// NoProbe skips the probing for instance-name conflicts (RFC 6762
+	// §8.1) that a multicast responder does before answering; it saves
+	// the 750 ms that probing takes.
+	NoProbe bool
 	// Logger receives debug traces; nil is silent.
 	Logger *slog.Logger
 }
@@ -43,7 +49,13 @@ type AnnounceOptions struct {
 // Announcer answers mDNS/DNS-SD queries for a set of services until Close
 // or until the context given to Announce ends.
 type Announcer struct {
-	z    *zone
+	mu        sync.RWMutex // guards z (instances are renamed on conflicts) and conflicts
+	z         *zone
+	conflicts chan string // instance names seen in others' responses, while probing
+	ready     chan struct{}
+	answering atomic.Bool // false while probing: the names are not ours yet
+
+	ctx  context.Context
 	eps  []*endpoint
 	opts AnnounceOptions
 	log  *slog.Logger
@@ -83,7 +95,10 @@ func Announce(ctx context.Context, services []Service, opts AnnounceOptions) (*A
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	a := &Announcer{z: z, eps: eps, opts: opts, log: log, cancel: cancel}
+	a := &Announcer{z: z, eps: eps, opts: opts, log: log, cancel: cancel, ctx: ctx, ready: make(chan struct{})}
+	if opts.ListenAddr != "" || opts.NoProbe {
+		a.answering.Store(true) // nothing to probe: answer from the first query
+	}
 	for _, ep := range eps {
 		a.wg.Add(1)
 		go func() {
@@ -117,10 +132,30 @@ func (a *Announcer) Close() error {
 	return nil
 }
 
-// run announces, waits for the end, says goodbye and closes the sockets.
+// Ready is closed once the responder answers queries: at once in unicast
+// mode or with NoProbe, after probing (and renaming on conflicts)
+// otherwise. It is also closed when the responder stops.
+func (a *Announcer) Ready() <-chan struct{} { return a.ready }
+
+// Services returns the announced services with their current instance
+// names, which differ from the ones given to Announce when probing found
+// them taken ("Name (2)").
+func (a *Announcer) Services() []Service {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return append([]Service(nil), a.z.svcs...)
+}
+
+// run probes, announces, waits for the end, says goodbye and closes the
+// sockets.
 func (a *Announcer) run(ctx context.Context) {
 	defer closeAll(a.eps)
-	multicast := a.opts.ListenAddr == "" && !a.opts.NoAnnounce
+	if a.opts.ListenAddr == "" && !a.opts.NoProbe {
+		a.probe(ctx)
+	}
+	a.answering.Store(true)
+	close(a.ready)
+	multicast := a.opts.ListenAddr == "" && !a.opts.NoAnnounce && ctx.Err() == nil
 	if multicast {
 		for i := 0; i < 2; i++ {
 			if i > 0 {
@@ -147,7 +182,9 @@ func (a *Announcer) run(ctx context.Context) {
 // into goodbyes.
 func (a *Announcer) announce(ttlScale uint32) {
 	for _, ep := range a.eps {
+		a.mu.RLock()
 		rs := a.z.all(a.addrsFor(ep))
+		a.mu.RUnlock()
 		for i := range rs {
 			rs[i].TTL *= ttlScale
 		}
@@ -209,7 +246,14 @@ func (a *Announcer) serve(ep *endpoint) {
 			a.log.Debug("mdns drop", "from", src, "err", err)
 			continue
 		}
-		if m.Response() || m.Opcode() != 0 {
+		if m.Opcode() != 0 {
+			continue
+		}
+		if m.Response() {
+			a.noteConflicts(m)
+			continue
+		}
+		if !a.answering.Load() {
 			continue
 		}
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
@@ -220,9 +264,16 @@ func (a *Announcer) serve(ep *endpoint) {
 			continue
 		}
 		resp, to, ok := a.respond(ep, m, src)
-		if ok {
-			a.send(ep, resp, to)
+		if !ok {
+			continue
 		}
+		if to == ep.group && hasShared(resp.Answers) {
+			// Several responders may hold shared (PTR) answers: spread the
+			// replies over 20-120 ms (RFC 6762 §6).
+			a.sendLater(ep, resp, to, 20*time.Millisecond+rand.N(100*time.Millisecond))
+			continue
+		}
+		a.send(ep, resp, to)
 	}
 }
 
@@ -230,6 +281,8 @@ func (a *Announcer) serve(ep *endpoint) {
 func (a *Announcer) respond(ep *endpoint, m *dnsmsg.Message, src netip.AddrPort) (*dnsmsg.Message, netip.AddrPort, bool) {
 	addrs := a.addrsFor(ep)
 	var ans, add []dnsmsg.Record
+	a.mu.RLock()
+	defer a.mu.RUnlock()
 	unicastAsked := len(m.Questions) > 0
 	for _, q := range m.Questions {
 		if c := q.Class &^ dnsmsg.ClassUnicastResponse; c != dnsmsg.ClassINET && c != dnsmsg.ClassANY {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +161,14 @@ func TestAnnounceIgnoresJunkAndResponses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint16(9), m.ID)
 	assert.True(t, m.Response())
+}
+
+func TestNextInstanceName(t *testing.T) {
+	assert.Equal(t, "Scope (2)", nextInstanceName("Scope"))
+	assert.Equal(t, "Scope (3)", nextInstanceName("Scope (2)"))
+	assert.Equal(t, "Scope (x) (2)", nextInstanceName("Scope (x)"))
+	long := strings.Repeat("a", 63)
+	n := nextInstanceName(long)
+	assert.Len(t, n, 63)
+	assert.True(t, strings.HasSuffix(n, " (2)"))
 }

@@ -49,12 +49,13 @@ func netnsHelperMain() int {
 			HiSLIPService("nsA hislip", 4880, "hislip1"),
 			SocketService("nsA socket", 5025),
 			VXI11Service("nsA vxi", 1024),
-		}, AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "nsa"})
+		}, AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "nsa", NoProbe: true})
 		if err != nil {
 			fmt.Println("ERR", err)
 			return 1
 		}
 		defer a.Close()
+		<-a.Ready()
 		signal.Ignore(syscall.SIGPIPE)
 		fmt.Println("READY")
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until the parent closes stdin
@@ -63,17 +64,35 @@ func netnsHelperMain() int {
 		// Responder and browser in one process, multicasting on lo: the
 		// same-host case (multicast loopback on).
 		a, err := Announce(context.Background(), []Service{HiSLIPService("lo hislip", 4880, "")},
-			AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "lohost", NoAnnounce: true})
+			AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "lohost", NoAnnounce: true, NoProbe: true})
 		if err != nil {
 			fmt.Println("ERR", err)
 			return 1
 		}
 		defer a.Close()
+		<-a.Ready()
 		var r netnsResult
 		if r.Find, err = BrowseMDNS(context.Background(), Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 300 * time.Millisecond}); err != nil {
 			r.Err = err.Error()
 		}
 		_ = json.NewEncoder(os.Stdout).Encode(r)
+		return 0
+	case "conflict":
+		// The name "nsA hislip" is taken by the responder in the other
+		// namespace: probing must rename ours.
+		a, err := Announce(context.Background(), []Service{HiSLIPService("nsA hislip", 4880, ""), SocketService("unique", 5025)},
+			AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "nsb"})
+		if err != nil {
+			fmt.Println("ERR", err)
+			return 1
+		}
+		defer a.Close()
+		<-a.Ready()
+		var names []string
+		for _, s := range a.Services() {
+			names = append(names, s.Instance)
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(names)
 		return 0
 	case "find":
 		var r netnsResult
@@ -190,6 +209,12 @@ func TestNetnsMulticast(t *testing.T) {
 
 	require.Len(t, r.Probe, 1, "%+v", r.Probe)
 	assert.Equal(t, Found{Resource: "TCPIP::10.231.77.1::inst0::INSTR", Protocol: ProtoVXI11, Host: "10.231.77.1", Port: 1024, Service: "portmap"}, r.Probe[0])
+
+	out, err = helper(nsB, "conflict", "gvb0").Output()
+	require.NoError(t, err)
+	var names []string
+	require.NoError(t, json.Unmarshal(out, &names), "%s", out)
+	assert.Equal(t, []string{"nsA hislip (2)", "unique"}, names)
 
 	// Multicast on lo inside the namespace (lo has no MULTICAST flag by
 	// default; in our own namespace we may set it).
