@@ -55,6 +55,11 @@ type Announcer struct {
 	ready     chan struct{}
 	answering atomic.Bool // false while probing: the names are not ours yet
 
+	// probeEvery and probeHook let tests run probing fast and
+	// deterministically (zero: probeInterval; nil: no hook).
+	probeEvery time.Duration
+	probeHook  func()
+
 	ctx  context.Context
 	eps  []*endpoint
 	opts AnnounceOptions

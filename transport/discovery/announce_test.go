@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -171,4 +172,34 @@ func TestNextInstanceName(t *testing.T) {
 	n := nextInstanceName(long)
 	assert.Len(t, n, 63)
 	assert.True(t, strings.HasSuffix(n, " (2)"))
+}
+
+func TestProbeRenamesOnConflict(t *testing.T) {
+	z, err := newZone([]Service{HiSLIPService("S", 4880, ""), SocketService("R", 5025)}, "h", "")
+	require.NoError(t, err)
+	a := &Announcer{z: z, log: slog.New(slog.DiscardHandler), probeEvery: time.Millisecond}
+	calls := 0
+	a.probeHook = func() {
+		calls++
+		if calls == 1 {
+			// Someone answers for "S" (and for a name not ours).
+			a.noteConflicts(&dnsmsg.Message{Answers: []dnsmsg.Record{
+				{Name: "s._hislip._TCP.local.", Type: dnsmsg.TypeSRV, TTL: 120, Port: 1, Target: "other.local."},
+				{Name: "X._hislip._tcp.local.", Type: dnsmsg.TypeSRV, TTL: 120, Port: 1, Target: "other.local."},
+			}})
+		}
+	}
+	a.probe(context.Background())
+	assert.Equal(t, 2*probeCount, calls, "a second round after the rename, then done")
+	names := []string{a.Services()[0].Instance, a.Services()[1].Instance}
+	assert.Equal(t, []string{"S (2)", "R"}, names)
+
+	// Outside probing, responses are not conflicts.
+	a.noteConflicts(&dnsmsg.Message{Answers: []dnsmsg.Record{{Name: "R._scpi-raw._tcp.local.", Type: dnsmsg.TypeSRV}}})
+	assert.Nil(t, a.conflicts)
+
+	// A cancelled context ends probing at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.probe(ctx)
 }

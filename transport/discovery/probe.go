@@ -24,16 +24,23 @@ const (
 // taken: the instance is renamed "Name (2)", "Name (3)", ... and probing
 // starts over. The simultaneous-probe tie-break of §8.2 is not done.
 func (a *Announcer) probe(ctx context.Context) {
+	every := a.probeEvery
+	if every <= 0 {
+		every = probeInterval
+	}
 	for range maxRenames {
 		a.mu.Lock()
 		a.conflicts = make(chan string, 64)
 		a.mu.Unlock()
-		if !sleepCtx(ctx, rand.N(probeInterval)) {
+		if !sleepCtx(ctx, rand.N(every)) {
 			return
 		}
 		for range probeCount {
 			a.sendProbes()
-			if !sleepCtx(ctx, probeInterval) {
+			if a.probeHook != nil {
+				a.probeHook()
+			}
+			if !sleepCtx(ctx, every) {
 				return
 			}
 		}
