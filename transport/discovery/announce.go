@@ -69,13 +69,15 @@ type Announcer struct {
 	wg     sync.WaitGroup
 }
 
-// Announce starts a responder for services. In multicast mode it sends the
-// unsolicited announcements of RFC 6762 §8.3 (twice, one second apart) and
-// answers queries on every chosen interface; Close sends goodbyes (records
-// with TTL 0) so that browsers forget the services at once.
-//
-// Probing for name conflicts (RFC 6762 §8.1) is not done: pick instance and
-// host names that are unique on the link.
+// Announce starts a responder for services and returns at once; it runs
+// until Close or until ctx ends. In multicast mode it first probes for
+// instance names already taken on the link (RFC 6762 §8.1, about 750 ms,
+// renaming "Name" to "Name (2)" on a conflict; see Ready and Services),
+// then sends the unsolicited announcements of §8.3 (twice, one second
+// apart) and answers queries on every chosen interface; Close sends
+// goodbyes (records with TTL 0) so that browsers forget the services at
+// once. Host names are not probed, and the simultaneous-probe tie-break of
+// §8.2 and conflict handling after start-up (§9) are not done.
 func Announce(ctx context.Context, services []Service, opts AnnounceOptions) (*Announcer, error) {
 	z, err := newZone(services, opts.HostName, opts.Domain)
 	if err != nil {

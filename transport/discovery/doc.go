@@ -10,8 +10,9 @@
 //   - a VXI-11 probe: the portmapper GETPORT call for the VXI-11 core
 //     program, sent by UDP to given addresses or to the broadcast address
 //     of each chosen interface, as liblxi and pyvisa-py do;
-//   - [Announce], a responder that answers DNS-SD queries for services of
-//     our own (what `govisa serve --mdns` uses).
+//   - [Announce], a responder that probes for name conflicts, announces
+//     and answers DNS-SD queries for services of our own (what
+//     `govisa serve --mdns` uses).
 //
 // [Find] runs the browser and the probe concurrently and returns what
 // answered before the context's deadline (or [Options.Timeout]).
