@@ -44,6 +44,8 @@ type Client struct {
 	syncOut     net.Conn // sync writes: syncConn or its TLS layer
 	aw          net.Conn // async writes: asyncConn or its TLS layer; guarded by asyncWMu
 	syncTLS     *tls.Conn
+	rawBr       *bufio.Reader // clear-text sync reader under TLS
+	rawAbr      *bufio.Reader // clear-text async reader under TLS; owned by the async reader
 	asyncTLS    atomic.Pointer[tls.Conn]
 	hsCtx       atomic.Pointer[context.Context] // bounds the async TLS handshake
 	asyncTLSErr atomic.Pointer[error]           // why the async handshake failed

@@ -57,6 +57,12 @@ func (c *Client) asyncLoop() {
 				return
 			}
 			c.deliverAsync(m)
+		case m.Type == MsgAsyncEndTLSResponse && m.Control == 1:
+			if err := c.downgradeAsync(); err != nil {
+				c.setFatal(FatalSecureConnFailed, []byte("ending TLS on the async channel: "+err.Error()), false)
+				return
+			}
+			c.deliverAsync(m)
 		case m.Type.VendorSpecific():
 			c.asyncWrite(AppendMessage(nil, MsgError, ErrCodeUnrecognizedVend, 0, nil))
 		default:

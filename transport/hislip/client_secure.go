@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"time"
@@ -65,6 +66,133 @@ func (c *Client) clientTLSConfig() *tls.Config {
 	return cfg
 }
 
+// StartTLS encrypts an open session (HiSLIP 2.0 secure connection) with
+// the TLS configuration of [WithTLS] (or the defaults). Dial calls it when
+// the options or the server ask for TLS; call it yourself to encrypt later.
+func (c *Client) StartTLS(ctx context.Context) error {
+	if err := c.checkUsable("start tls"); err != nil {
+		return err
+	}
+	if !c.secureCap {
+		return transport.Errorf("start tls", transport.ErrNotSupported, errors.New("server does not offer HiSLIP 2.0 secure connections"))
+	}
+	if c.Encrypted() {
+		return nil
+	}
+	return c.startTLS(ctx)
+}
+
+// EndTLS returns an encrypted session to clear text (AsyncEndTLS, EndTLS).
+// A server that mandates encryption refuses: the error wraps
+// [transport.ErrNotSupported] and the session stays encrypted.
+func (c *Client) EndTLS(ctx context.Context) error {
+	const op = "end tls"
+	if err := c.checkUsable(op); err != nil {
+		return err
+	}
+	if !c.Encrypted() {
+		return nil
+	}
+	c.hsCtx.Store(&ctx)
+	defer c.hsCtx.Store(nil)
+	for {
+		var pl [4]byte
+		binary.BigEndian.PutUint32(pl[:], c.lastServerID)
+		ctrl := uint8(0)
+		if c.rmtDelivered {
+			ctrl = 1
+		}
+		m, err := c.asyncCall(ctx, op, AppendMessage(nil, MsgAsyncEndTLS, ctrl, c.lastSentID, pl[:]), MsgAsyncEndTLSResponse)
+		if err != nil {
+			return err
+		}
+		if m.Control == 1 {
+			break
+		}
+		if m.Control != 0 {
+			return transport.Errorf(op, transport.ErrNotSupported, fmt.Errorf("server refused AsyncEndTLS (control %d): encryption mandatory?", m.Control))
+		}
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return transport.NetError(op, err)
+		}
+	}
+	if c.asyncTLS.Load() != nil {
+		return c.setFatal(FatalSecureConnFailed, []byte("ending TLS on the async channel failed"), false)
+	}
+	if err := c.sw.arm(ctx); err != nil {
+		return c.ctxErr(ctx, op, err)
+	}
+	if _, err := c.syncOut.Write(AppendMessage(nil, MsgEndTLS, 0, 0, nil)); err != nil {
+		return c.setFatal(FatalSecureConnFailed, []byte("EndTLS: "+err.Error()), false)
+	}
+	err := c.syncTLS.CloseWrite()
+	// crypto/tls leaves a past write deadline behind after close_notify:
+	// let the watcher set the deadlines afresh.
+	c.sw.forget()
+	if err := c.sw.arm(ctx); err != nil {
+		return c.ctxErr(ctx, op, err)
+	}
+	if err != nil {
+		return c.setFatal(FatalSecureConnFailed, []byte("EndTLS: "+err.Error()), false)
+	}
+	// Up to the server's close_notify; recordConn leaves what follows in
+	// the clear-text reader.
+	if _, err := io.Copy(io.Discard, c.br); err != nil {
+		return c.setFatal(FatalSecureConnFailed, []byte("EndTLS: "+err.Error()), false)
+	}
+	c.syncTLS = nil
+	c.syncOut = c.syncConn
+	c.br = c.rawBr
+	c.rd.br = c.br
+	c.debug("hislip: session back to clear text")
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// downgradeAsync is called by the async reader right after a successful
+// AsyncEndTLSResponse: both sides send close_notify and read up to the
+// other's, then the channel is clear text again.
+func (c *Client) downgradeAsync() error {
+	tc := c.asyncTLS.Load()
+	if tc == nil {
+		return errors.New("async channel is not encrypted")
+	}
+	c.asyncWMu.Lock()
+	defer c.asyncWMu.Unlock()
+	err := tc.CloseWrite()
+	// crypto/tls leaves a past write deadline behind after close_notify.
+	_ = c.asyncConn.SetWriteDeadline(time.Time{})
+	if err != nil {
+		return err
+	}
+	d := time.Now().Add(tlsHandshakeTimeout)
+	if p := c.hsCtx.Load(); p != nil {
+		if cd, ok := (*p).Deadline(); ok {
+			d = cd
+		}
+	}
+	_ = c.asyncConn.SetReadDeadline(d)
+	_, err = io.Copy(io.Discard, c.abr)
+	_ = c.asyncConn.SetReadDeadline(time.Time{})
+	if err != nil {
+		return err
+	}
+	c.aw = c.asyncConn
+	c.abr = c.rawAbr
+	c.asyncTLS.Store(nil)
+	return nil
+}
+
 // startTLS runs the secure connection transaction: AsyncStartTLS (retried
 // while the server answers busy), the handshake on the async channel (done
 // by the async reader, which owns that stream), StartTLS and the handshake
@@ -93,12 +221,8 @@ func (c *Client) startTLS(ctx context.Context) error {
 			return transport.Errorf("start tls", transport.ErrProtocol, fmt.Errorf("server refused AsyncStartTLS (control %d)", m.Control))
 		}
 		// Busy: sync traffic is still pending on the server.
-		t := time.NewTimer(5 * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return transport.NetError("start tls", ctx.Err())
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return transport.NetError("start tls", err)
 		}
 	}
 	if c.asyncTLS.Load() == nil {
@@ -116,6 +240,7 @@ func (c *Client) startTLS(ctx context.Context) error {
 	}
 	c.syncTLS = tc
 	c.syncOut = tc
+	c.rawBr = c.br
 	c.br = bufio.NewReaderSize(tc, 64<<10)
 	c.rd.br = c.br
 	c.debug("hislip: session encrypted", "tls", tls.VersionName(tc.ConnectionState().Version))
@@ -143,6 +268,7 @@ func (c *Client) upgradeAsync() error {
 		return err
 	}
 	c.aw = tc
+	c.rawAbr = c.abr
 	c.abr = bufio.NewReaderSize(tc, 4096)
 	c.asyncTLS.Store(tc)
 	return nil

@@ -432,3 +432,64 @@ func TestAsyncStartTLSBusyAndMalformed(t *testing.T) {
 	}
 	expect(t, ar, MsgFatalError, FatalBadHeader)
 }
+
+func TestEndTLS(t *testing.T) {
+	env := tlsServer(t, nil)
+	c := dial(t, env.addr, "hislip0", trusting())
+	srq := make(chan struct{}, 1)
+	c.OnSRQ(func() {
+		select {
+		case srq <- struct{}{}:
+		default:
+		}
+	})
+	ctx := ctxT(t, 5*time.Second)
+	for round := range 2 {
+		if got := query(t, c, "ECHO? tls"); got != "tls\n" {
+			t.Fatalf("round %d: %q", round, got)
+		}
+		if err := c.EndTLS(ctx); err != nil {
+			t.Fatalf("round %d: end tls: %v", round, err)
+		}
+		if c.Encrypted() {
+			t.Fatal("still encrypted")
+		}
+		if got := query(t, c, "ECHO? clear"); got != "clear\n" {
+			t.Fatalf("round %d: clear %q", round, got)
+		}
+		// The async channel works in clear text again (SRQ, status).
+		if _, err := c.Write(ctx, []byte("SRQ"), true); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-srq:
+		case <-ctx.Done():
+			t.Fatal("no SRQ after EndTLS")
+		}
+		if _, err := c.ReadSTB(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.StartTLS(ctx); err != nil {
+			t.Fatalf("round %d: start tls again: %v", round, err)
+		}
+		if !c.Encrypted() {
+			t.Fatal("not encrypted again")
+		}
+	}
+	readBlock(t, c, 70_000)
+}
+
+func TestEndTLSRefusedWhenMandatory(t *testing.T) {
+	env := tlsServer(t, func(s *Server) { s.RequireEncryption = true })
+	c := dial(t, env.addr, "hislip0", trusting())
+	ctx := ctxT(t, 5*time.Second)
+	if err := c.EndTLS(ctx); !errors.Is(err, transport.ErrNotSupported) {
+		t.Fatalf("want ErrNotSupported, got %v", err)
+	}
+	if !c.Encrypted() {
+		t.Fatal("no longer encrypted")
+	}
+	if got := query(t, c, "ECHO? still"); got != "still\n" {
+		t.Fatalf("%q", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -125,6 +126,11 @@ func (s *session) handleSecureSync(br *bufio.Reader, h Header) *bufio.Reader {
 			return nil
 		}
 		return s.startSyncTLS(br)
+	case MsgEndTLS:
+		if SkipPayload(br, h.Length) != nil {
+			return nil
+		}
+		return s.endSyncTLS(br)
 	case MsgGetSaslMechanismList, MsgAuthenticationStart, MsgAuthenticationExchange:
 		if h.Length > maxSASLPayload {
 			if SkipPayload(br, h.Length) != nil {
@@ -144,8 +150,8 @@ func (s *session) handleSecureSync(br *bufio.Reader, h Header) *bufio.Reader {
 		}
 		return br
 	}
-	// GetDescriptors (format unknown here, fact sheet §10), EndTLS (not
-	// implemented: sessions stay encrypted) and server-only types.
+	// GetDescriptors (format unknown here, fact sheet §10) and server-only
+	// types.
 	if SkipPayload(br, h.Length) != nil {
 		return nil
 	}
@@ -166,20 +172,7 @@ func (s *session) startSyncTLS(br *bufio.Reader) *bufio.Reader {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, tlsHandshakeTimeout)
 	defer cancel()
-	s.mu.Lock()
-	hs := s.asyncHS
-	s.mu.Unlock()
-	if hs != nil {
-		// The client finishes its side of the async handshake before the
-		// server has read its last flight: wait for the server's side.
-		select {
-		case <-hs:
-		case <-ctx.Done():
-		}
-	}
-	s.mu.Lock()
-	sec := s.sec
-	s.mu.Unlock()
+	sec := s.afterAsyncSwitch(ctx)
 	if !sec.asyncTLS || sec.syncTLS {
 		s.fatal(FatalSecureConnFailed, "StartTLS without a successful AsyncStartTLS")
 		return nil
@@ -190,6 +183,7 @@ func (s *session) startSyncTLS(br *bufio.Reader) *bufio.Reader {
 	err := tc.HandshakeContext(ctx)
 	if err == nil {
 		s.syncOut = tc
+		s.rawSyncBr = br
 	}
 	s.syncW.Unlock()
 	if err != nil {
@@ -214,9 +208,7 @@ func (s *session) handleSecureAsync(m Message) error {
 		return errSessionEnded
 	}
 	if m.Type == MsgAsyncEndTLS {
-		// Returning to clear text is not implemented; with encryption
-		// mandatory it would be refused anyway.
-		return s.writeAsync(AppendMessage(nil, MsgAsyncEndTLSResponse, 3, 0, nil))
+		return s.endAsyncTLS(m)
 	}
 	s.mu.Lock()
 	already := s.sec.asyncTLS
@@ -243,6 +235,7 @@ func (s *session) handleSecureAsync(m Message) error {
 		tc = tls.Server(&recordConn{Conn: s.asyncConn, r: s.abr}, s.srv.TLSConfig)
 		if err = tc.HandshakeContext(ctx); err == nil {
 			s.asyncOut = tc
+			s.rawAbr = s.abr
 		}
 	}
 	s.asyncW.Unlock()
@@ -323,4 +316,111 @@ func (s *session) authResult(ok bool, code uint32) error {
 		return s.writeSync(AppendMessage(nil, MsgAuthenticationResult, authResultSuccess, 0, nil))
 	}
 	return s.writeSync(AppendMessage(nil, MsgAuthenticationResult, authResultFailed, code, nil))
+}
+
+// afterAsyncSwitch waits until a TLS start or end on the async channel has
+// finished on the server's side (the client finishes its side first and
+// may already send StartTLS or EndTLS), then returns the security state.
+func (s *session) afterAsyncSwitch(ctx context.Context) secState {
+	s.mu.Lock()
+	hs := s.asyncHS
+	s.mu.Unlock()
+	if hs != nil {
+		select {
+		case <-hs:
+		case <-ctx.Done():
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sec
+}
+
+// closeTLS ends TLS on one channel: close_notify, then everything up to
+// the peer's close_notify is read and dropped. The record-exact transport
+// (recordConn) leaves the clear-text bytes after it in the raw reader.
+// The caller holds the channel's write lock.
+func closeTLS(raw net.Conn, tc *tls.Conn, r io.Reader) error {
+	err := tc.CloseWrite()
+	// crypto/tls leaves a past write deadline behind after close_notify.
+	_ = raw.SetWriteDeadline(time.Time{})
+	if err != nil {
+		return err
+	}
+	_ = raw.SetReadDeadline(time.Now().Add(tlsHandshakeTimeout))
+	defer raw.SetReadDeadline(time.Time{})
+	_, err = io.Copy(io.Discard, r)
+	return err
+}
+
+// endAsyncTLS answers AsyncEndTLS: refused (3) when encryption is
+// mandatory or the channel is clear text, busy (0) while sync traffic is
+// pending, else the async channel returns to clear text.
+func (s *session) endAsyncTLS(m Message) error {
+	s.mu.Lock()
+	refuse := !s.sec.asyncTLS || s.sec.syncTLS != s.sec.asyncTLS || s.srv.RequireEncryption
+	busy := s.msgOpen || s.queries > 0 || s.respInProgress || m.Param != s.lastClientID
+	s.mu.Unlock()
+	switch {
+	case refuse:
+		return s.writeAsync(AppendMessage(nil, MsgAsyncEndTLSResponse, 3, 0, nil))
+	case busy:
+		return s.writeAsync(AppendMessage(nil, MsgAsyncEndTLSResponse, 0, 0, nil))
+	}
+	hs := make(chan struct{})
+	defer close(hs)
+	s.mu.Lock()
+	s.asyncHS = hs
+	s.mu.Unlock()
+	s.asyncW.Lock()
+	tc, _ := s.asyncOut.(*tls.Conn)
+	_, err := s.asyncOut.Write(AppendMessage(nil, MsgAsyncEndTLSResponse, 1, 0, nil))
+	if err == nil && tc != nil {
+		err = closeTLS(s.asyncConn, tc, s.abr)
+	}
+	if err == nil {
+		s.asyncOut = s.asyncConn
+	}
+	s.asyncW.Unlock()
+	if err != nil {
+		s.debug("hislip: async TLS end", "err", err)
+		s.fatal(FatalSecureConnFailed, "ending TLS failed on the asynchronous channel")
+		return errSessionEnded
+	}
+	s.abr = s.rawAbr
+	s.mu.Lock()
+	s.sec.asyncTLS = false
+	s.mu.Unlock()
+	return nil
+}
+
+// endSyncTLS returns the sync channel to clear text after EndTLS.
+func (s *session) endSyncTLS(br *bufio.Reader) *bufio.Reader {
+	ctx, cancel := context.WithTimeout(s.ctx, tlsHandshakeTimeout)
+	defer cancel()
+	sec := s.afterAsyncSwitch(ctx)
+	if !sec.syncTLS || sec.asyncTLS {
+		s.fatal(FatalSecureConnFailed, "EndTLS without a successful AsyncEndTLS")
+		return nil
+	}
+	s.syncW.Lock()
+	tc, _ := s.syncOut.(*tls.Conn)
+	var err error
+	if tc != nil {
+		err = closeTLS(s.syncConn, tc, br)
+	}
+	if err == nil {
+		s.syncOut = s.syncConn
+	}
+	s.syncW.Unlock()
+	if err != nil {
+		s.debug("hislip: sync TLS end", "err", err)
+		s.fatal(FatalSecureConnFailed, "ending TLS failed on the synchronous channel")
+		return nil
+	}
+	s.mu.Lock()
+	s.sec.syncTLS = false
+	s.mu.Unlock()
+	s.debug("hislip: session back to clear text")
+	return s.rawSyncBr
 }

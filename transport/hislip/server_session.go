@@ -22,10 +22,12 @@ type session struct {
 	cancel  context.CancelFunc
 
 	syncConn   net.Conn
-	syncOut    net.Conn // where sync messages are written: syncConn or its TLS layer; guarded by syncW
-	asyncConn  net.Conn // set once by attachAsync
-	asyncOut   net.Conn // asyncConn or its TLS layer; guarded by asyncW
-	abr        *bufio.Reader
+	syncOut    net.Conn      // where sync messages are written: syncConn or its TLS layer; guarded by syncW
+	asyncConn  net.Conn      // set once by attachAsync
+	asyncOut   net.Conn      // asyncConn or its TLS layer; guarded by asyncW
+	abr        *bufio.Reader // async reader, owned by serveAsync
+	rawAbr     *bufio.Reader // the clear-text async reader under TLS
+	rawSyncBr  *bufio.Reader // the clear-text sync reader under TLS
 	asyncReady chan struct{}
 	syncW      sync.Mutex
 	wbuf       []byte // deliver's small-message buffer, guarded by syncW
