@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"time"
 
-	"github.com/govisa/govisa/sim"
 	"github.com/govisa/govisa/visa"
 )
 
@@ -20,11 +20,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	blockSize := fs.Int("block", 1<<20, "size of the binary block to read")
 	queries := fs.Int("queries", 200, "number of *IDN? queries to time")
+	defaultSet := fs.Bool("default-set", true, "also serve the bundled @sim default set over every protocol and query each resource")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dev := sim.NewTestInstrument()
-	srv, err := startServers(serveFlags{socket: "127.0.0.1:0", vxi11: "127.0.0.1:0", portmapper: "none", hislip: "127.0.0.1:0"}, dev)
+	srv, err := startServers(serveFlags{socket: "127.0.0.1:0", vxi11: "127.0.0.1:0", portmapper: "none", hislip: "127.0.0.1:0"}, servedLoader(""))
 	if err != nil {
 		return err
 	}
@@ -44,6 +44,59 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := demoResource(ctx, rm, name, *blockSize, *queries, stdout); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+	}
+	if *defaultSet {
+		return demoDefaultSet(ctx, rm, stdout)
+	}
+	return nil
+}
+
+// demoDefaultSet serves the bundled default set over every protocol and
+// asks each served resource who it is.
+func demoDefaultSet(ctx context.Context, rm *visa.ResourceManager, stdout io.Writer) error {
+	f := serveFlags{socket: "127.0.0.1:0", vxi11: "127.0.0.1:0", portmapper: "none", hislip: "127.0.0.1:0", prologix: "127.0.0.1:0", serial: runtime.GOOS == "linux"}
+	srv, err := startServers(f, servedLoader(bundledConfig))
+	if err != nil {
+		return err
+	}
+	devs := srv.meta
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.shutdown(sctx)
+	}()
+	fmt.Fprintf(stdout, "\n== the bundled default set (%d resources) served over SOCKET, VXI-11, HiSLIP, serial and Prologix\n", len(devs))
+	var adapter *visa.Resource
+	defer func() {
+		if adapter != nil {
+			adapter.Close()
+		}
+	}()
+	for i, name := range srv.names {
+		if srv.devs[i] < 0 { // the Prologix adapter: GPIB names go through it
+			if adapter, err = rm.OpenResource(ctx, name, visa.WithTimeout(2*time.Second)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			continue
+		}
+		d := devs[srv.devs[i]]
+		q := "*IDN?"
+		if d.hasIDN != nil && d.hasIDN("?IDN") {
+			q = "?IDN"
+		}
+		r, err := rm.OpenResource(ctx, name, visa.WithTimeout(2*time.Second))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if srv.kinds[i] == "serial" || srv.kinds[i] == "Prologix" {
+			_ = r.SetReadTermination("\n")
+		}
+		answer, err := r.Query(ctx, q)
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("%s (%s): %w", name, srv.origins[i], err)
+		}
+		fmt.Fprintf(stdout, "%-8s %-55s %-6s -> %s\n", srv.kinds[i], name, q, answer)
 	}
 	return nil
 }
