@@ -1,0 +1,169 @@
+package vmtest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var modules = []string{"usb-common", "usbcore", "udc-core", "configfs", "libcomposite", "usb_f_fs", "dummy_hcd", "usbtmc"}
+
+func cacheDir() string {
+	if d := os.Getenv("GOVISA_USBVM_CACHE"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "govisa-usbvm")
+}
+
+// need skips (or, with GOVISA_REQUIRE_USBVM=1, fails) when a piece is missing.
+func need(t testing.TB, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("GOVISA_REQUIRE_USBVM") == "1" {
+		t.Fatalf("USB VM test: %s (GOVISA_REQUIRE_USBVM=1)", what)
+	}
+	t.Skipf("USB VM test skipped: %s (see testdata/usbvm/fetch-kernel.sh)", what)
+}
+
+// buildInitramfs compiles the guest statically and packs it with the
+// modules into a newc archive.
+func buildInitramfs(t testing.TB, cache string) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "init")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./guest")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the guest: %v\n%s", err, out)
+	}
+	initBytes, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := &cpioWriter{w: &buf}
+	for _, d := range []string{"dev", "proc", "sys", "tmp", "modules"} {
+		w.Dir(d)
+	}
+	w.CharDev("dev/console", 5, 1)
+	w.CharDev("dev/null", 1, 3)
+	w.File("init", 0o755, initBytes)
+	for _, m := range modules {
+		b, err := os.ReadFile(filepath.Join(cache, "modules", m+".ko"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.File("modules/"+m+".ko", 0o644, b)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "initramfs.cpio")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runVM boots the VM and returns its console output.
+func runVM(t testing.TB) string {
+	t.Helper()
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	need(t, err == nil, "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)")
+	cache := cacheDir()
+	_, err = os.Stat(filepath.Join(cache, "vmlinuz"))
+	need(t, err == nil, "no kernel in "+cache)
+	_, err = exec.LookPath("go")
+	need(t, err == nil, "go tool not on PATH")
+	initrd := buildInitramfs(t, cache)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	args := []string{"-m", "512", "-smp", "1", "-accel", "tcg", "-nographic", "-no-reboot", "-nic", "none",
+		"-kernel", filepath.Join(cache, "vmlinuz"), "-initrd", initrd,
+		"-append", "console=ttyS0 quiet panic=-1"}
+	cmd := exec.CommandContext(ctx, qemu, args...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("VM did not power off within 5 minutes:\n%s", out)
+	}
+	if err != nil {
+		t.Logf("qemu: %v", err)
+	}
+	return string(out)
+}
+
+var benchRE = regexp.MustCompile(`GOVISA-USBVM BENCH (\S+) ([0-9.]+) (\S+)`)
+
+// TestUSBVM checks the marker lines: usbfs and /dev/usbtmc0 round trips
+// (*IDN?, a 1 MB block, clear, STB, trigger, timeout recovery), SRQ over
+// the interrupt endpoint, and the throughput comparison.
+func TestUSBVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM")
+	}
+	out := runVM(t)
+	var done bool
+	sc := bufio.NewScanner(strings.NewReader(out))
+	seen := map[string]bool{}
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if !strings.Contains(line, "GOVISA-USBVM") && !strings.HasPrefix(line, "guest:") {
+			continue
+		}
+		t.Log(line)
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 3 && f[1] == "PASS":
+			seen[f[2]] = true
+		case len(f) >= 3 && f[1] == "FAIL":
+			t.Errorf("%s", line)
+		case len(f) >= 2 && f[1] == "DONE":
+			done = true
+		}
+	}
+	if !done {
+		t.Fatalf("no DONE marker; console:\n%s", out)
+	}
+	for _, name := range []string{"setup", "find", "usbfs-open", "usbfs-idn", "usbfs-block", "usbfs-clear", "usbfs-stb",
+		"usbfs-trigger", "usbfs-timeout", "usbfs-srq", "bench", "kdriver-open", "kdriver-idn", "kdriver-block",
+		"kdriver-clear", "kdriver-stb", "kdriver-trigger", "kdriver-timeout"} {
+		if !seen[name] {
+			t.Errorf("check %s did not pass", name)
+		}
+	}
+}
+
+// BenchmarkUSBVMBlockRead boots the VM once and reports the guest's
+// measurements: block-read throughput through the USBTMC engine over
+// usbfs, the raw bulk rate of the same dummy_hcd path, and their ratio.
+func BenchmarkUSBVMBlockRead(b *testing.B) {
+	out := runVM(b)
+	got := map[string]float64{}
+	for _, m := range benchRE.FindAllStringSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		got[m[1]] = v
+	}
+	if len(got) < 3 {
+		b.Fatalf("no benchmark lines; console:\n%s", out)
+	}
+	for i := 0; i < b.N; i++ {
+	}
+	b.ReportMetric(got["usbfs_block_read"], "MB/s")
+	b.ReportMetric(got["raw_bulk"], "raw_MB/s")
+	b.ReportMetric(got["ratio_vs_raw"], "ratio_vs_raw")
+}
