@@ -126,7 +126,11 @@ func (l *loader) parse(name string, data []byte) (*rawFile, error) {
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
-		return nil, &DefinitionError{File: name, Line: line, Msg: "malformed YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringIndex(msg); m != nil && m[0] == 0 {
+			msg = strings.TrimPrefix(msg[m[1]:], ": ")
+		}
+		return nil, &DefinitionError{File: name, Line: line, Msg: "malformed YAML: " + msg}
 	}
 	if len(doc.Content) == 0 {
 		return nil, &DefinitionError{File: name, Line: 1, Msg: "empty file: a definition needs spec, devices and resources"}

@@ -244,6 +244,14 @@ func parseDialogue(file string, n *yaml.Node, what string) (*Dialogue, error) {
 	if !hasQ {
 		return nil, errAt(file, n, "a %s needs a query (q)", what)
 	}
+	if _, err := decodeBytes(d.Q); err != nil {
+		return nil, errAt(file, n, "%s q: %v", what, err)
+	}
+	if !d.NoResponse && what == "dialogue" {
+		if _, err := compileDirectives(d.R); err != nil {
+			return nil, errAt(file, n, "%s r: %v", what, err)
+		}
+	}
 	return d, nil
 }
 

@@ -272,4 +272,3 @@ func (b *board) ControlATN(context.Context, int) error { return nil }
 func (b *board) PassControl(context.Context, int, int) error {
 	return transport.Errorf("pass_control", transport.ErrNotSupported, fmt.Errorf("no simulated device is controller-capable"))
 }
-
