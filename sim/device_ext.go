@@ -15,7 +15,15 @@ const maxBlockValues = 1 << 22
 // lookup resolves a template variable: captured arguments first, then the
 // state variables, then the device's properties.
 func (d *Device) lookup(caps map[string]value) func(string) (value, bool) {
-	return func(name string) (value, bool) {
+	var look func(string) (value, bool)
+	look = func(name string) (value, bool) {
+		if base, idx, ok := splitIndex(name); ok {
+			iv, ok := look(idx)
+			if !ok {
+				return value{}, false
+			}
+			name = base + iv.String()
+		}
 		if v, ok := caps[name]; ok {
 			return v, true
 		}
@@ -27,6 +35,7 @@ func (d *Device) lookup(caps map[string]value) func(string) (value, bool) {
 		}
 		return value{}, false
 	}
+	return look
 }
 
 // command runs the first govisa command whose pattern and conditions fit.
@@ -120,7 +129,20 @@ func (d *Device) assign(kvs []KV, ts [][]segment, look func(string) (value, bool
 		vals[i] = s
 	}
 	for i, kv := range kvs {
-		if p, ok := d.props[kv.Key]; ok {
+		key := kv.Key
+		if base, idx, ok := splitIndex(key); ok {
+			iv, ok := look(idx)
+			if !ok {
+				return &Error{-300, "Device-specific error;unknown index " + idx}
+			}
+			key = base + iv.String()
+			if _, declared := d.vars[key]; !declared {
+				if _, prop := d.props[key]; !prop {
+					return ErrDataOutOfRange // e.g. a channel that does not exist
+				}
+			}
+		}
+		if p, ok := d.props[key]; ok {
 			v, err := p.def.Specs.validate(p.def.Name, vals[i])
 			if err != nil {
 				return ErrDataOutOfRange
@@ -128,7 +150,7 @@ func (d *Device) assign(kvs []KV, ts [][]segment, look func(string) (value, bool
 			p.val = v
 			continue
 		}
-		d.vars[kv.Key] = strValue(vals[i])
+		d.vars[key] = strValue(vals[i])
 	}
 	return nil
 }

@@ -237,13 +237,30 @@ func checkExtension(d *DeviceDef) error {
 	for _, p := range d.Properties {
 		known[p.Name] = true
 	}
+	// isKnown accepts a declared name, a capture, or name[index] where
+	// index is known and some declared variable starts with name.
+	isKnown := func(name string, extra []string) bool {
+		if known[name] || contains(extra, name) {
+			return true
+		}
+		base, idx, ok := splitIndex(name)
+		if !ok || !(known[idx] || contains(extra, idx)) {
+			return false
+		}
+		for k := range known {
+			if strings.HasPrefix(k, base) {
+				return true
+			}
+		}
+		return false
+	}
 	compile := func(line int, t string, extra []string) ([]segment, error) {
 		segs, err := compileTemplate(t)
 		if err != nil {
 			return nil, &DefinitionError{File: d.File, Line: line, Msg: "template " + strconv.Quote(t) + ": " + err.Error()}
 		}
 		for _, s := range segs {
-			if !s.field || isDirective(s.name) || known[s.name] || contains(extra, s.name) {
+			if !s.field || isDirective(s.name) || isKnown(s.name, extra) {
 				continue
 			}
 			return nil, &DefinitionError{File: d.File, Line: line, Msg: "template " + strconv.Quote(t) + " names " + strconv.Quote(s.name) + ", which is neither captured by the pattern nor a state variable or property"}
@@ -254,7 +271,7 @@ func checkExtension(d *DeviceDef) error {
 		for _, a := range as {
 			a.setT = a.setT[:0]
 			for _, kv := range a.Set {
-				if !known[kv.Key] {
+				if !isKnown(kv.Key, extra) || contains(extra, kv.Key) {
 					return &DefinitionError{File: d.File, Line: a.Line, Msg: "set names " + strconv.Quote(kv.Key) + ", which is not declared in state nor a property"}
 				}
 				segs, err := compile(a.Line, kv.Value, extra)
@@ -285,7 +302,7 @@ func checkExtension(d *DeviceDef) error {
 		}
 		c.setT = c.setT[:0]
 		for _, kv := range c.Set {
-			if !known[kv.Key] {
+			if !isKnown(kv.Key, extra) || contains(extra, kv.Key) {
 				return &DefinitionError{File: d.File, Line: c.Line, Msg: "set names " + strconv.Quote(kv.Key) + ", which is not declared in state nor a property"}
 			}
 			segs, err := compile(c.Line, kv.Value, extra)
@@ -295,7 +312,7 @@ func checkExtension(d *DeviceDef) error {
 			c.setT = append(c.setT, segs)
 		}
 		for _, kv := range c.When {
-			if !known[kv.Key] && !contains(extra, kv.Key) {
+			if !isKnown(kv.Key, extra) {
 				return &DefinitionError{File: d.File, Line: c.Line, Msg: "when names " + strconv.Quote(kv.Key) + ", which is not declared in state nor a property"}
 			}
 		}
@@ -307,4 +324,14 @@ func checkExtension(d *DeviceDef) error {
 		return err
 	}
 	return checkActions(d.Ext.OnClear, nil)
+}
+
+// splitIndex splits "name[index]" (an indexed variable: the variable whose
+// name is name followed by the value of index, as in volt[ch] -> volt2).
+func splitIndex(s string) (base, idx string, ok bool) {
+	i := strings.IndexByte(s, '[')
+	if i <= 0 || !strings.HasSuffix(s, "]") {
+		return "", "", false
+	}
+	return s[:i], s[i+1 : len(s)-1], i+1 < len(s)-1
 }
