@@ -69,6 +69,13 @@ type Server struct {
 	// the connection ends (use context.AfterFunc to clean up per-connection
 	// state).
 	ConnContext func(ctx context.Context, c net.Conn) context.Context
+	// MaxReplyBuffer is the capacity up to which a connection keeps its
+	// reply buffer from one call to the next (default
+	// DefaultMaxReplyBuffer). Handlers append their results to it, so a
+	// server whose replies are large (bulk reads) avoids allocating one per
+	// call by raising it, at the cost of that much memory per connection;
+	// the buffer of a larger reply is dropped once the reply is sent.
+	MaxReplyBuffer int
 
 	mu       sync.Mutex
 	progs    map[uint32]map[uint32]Handler
@@ -86,6 +93,9 @@ type serverConn struct {
 	conn net.Conn
 	busy bool
 }
+
+// DefaultMaxReplyBuffer is the default [Server.MaxReplyBuffer].
+const DefaultMaxReplyBuffer = 64 << 10
 
 // NewServer returns a server with no programs.
 func NewServer() *Server {
@@ -222,6 +232,19 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
+// keepReplyBuffer returns out emptied for the next reply, or a new small
+// buffer when out grew beyond MaxReplyBuffer.
+func (s *Server) keepReplyBuffer(out []byte) []byte {
+	limit := s.MaxReplyBuffer
+	if limit <= 0 {
+		limit = DefaultMaxReplyBuffer
+	}
+	if cap(out) > limit {
+		return make([]byte, 0, 512)
+	}
+	return out[:0]
+}
+
 func (s *Server) isClosing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -276,9 +299,7 @@ func (s *Server) serveConn(sc *serverConn) {
 				return
 			}
 		}
-		if cap(out) > maxPooledBuf {
-			out = make([]byte, 0, 512)
-		}
+		out = s.keepReplyBuffer(out)
 		s.mu.Lock()
 		sc.busy = false
 		closing := s.closing
@@ -327,19 +348,16 @@ func (s *Server) ServePacket(pc net.PacketConn) error {
 		}
 		var reply bool
 		out, reply = s.handle(s.baseCtx, st, buf[:n], out[:0], "udp", pc.LocalAddr(), addr)
-		if cap(out) > maxPooledBuf {
-			out = make([]byte, 0, 512)
-		}
-		if !reply {
-			continue
-		}
-		if len(out) > 65507 {
+		switch {
+		case !reply:
+		case len(out) > 65507:
 			s.log().Error("rpc server: reply does not fit a datagram", "len", len(out))
-			continue
+		default:
+			if _, err := pc.WriteTo(out, addr); err != nil {
+				s.log().Debug("rpc server: datagram write failed", "remote", addr, "err", err)
+			}
 		}
-		if _, err := pc.WriteTo(out, addr); err != nil {
-			s.log().Debug("rpc server: datagram write failed", "remote", addr, "err", err)
-		}
+		out = s.keepReplyBuffer(out)
 	}
 }
 
@@ -366,15 +384,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		// Handlers that ignore their cancelled context are not waited for.
-		s.Close()
+		s.closeNow()
 		return ctx.Err()
 	}
 }
 
 // Close stops the server at once: listeners, packet connections and TCP
-// connections are closed and handler contexts are cancelled. It does not
-// wait for handlers to return.
+// connections are closed and handler contexts are cancelled. It then waits
+// for the goroutines of the server (Serve, ServePacket and one per
+// connection) to end, which they do as soon as their handlers return: a
+// handler must return when its context ends, and must not call Close.
 func (s *Server) Close() error {
+	s.closeNow()
+	s.wg.Wait()
+	return nil
+}
+
+// closeNow does the closing part of Close without waiting.
+func (s *Server) closeNow() {
 	s.init()
 	s.mu.Lock()
 	s.closing = true
@@ -384,7 +411,6 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
-	return nil
 }
 
 func (s *Server) closeListenersLocked() {

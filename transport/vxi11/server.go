@@ -28,6 +28,9 @@ const (
 	DefaultMaxLinks = 1024
 	// minRecvSize is the smallest maxRecvSize the specification allows.
 	minRecvSize = 1024
+	// maxKeptReply bounds the reply buffer a core connection keeps between
+	// calls: the memory an idle connection holds.
+	maxKeptReply = 1 << 20
 )
 
 // PortmapperMode says how a Server makes its core port known.
@@ -198,6 +201,10 @@ func (s *Server) Start(addr string) error {
 	// headers; anything larger is refused before it is read.
 	s.core.MaxRecord = int(s.opts.MaxRecvSize) + 4096
 	s.core.ConnContext = s.connContext
+	// Keep a connection's reply buffer across device_reads of the chunk
+	// size clients use (ours: DefaultReadChunk), so a block transfer does
+	// not allocate per chunk; larger replies get a buffer of their own.
+	s.core.MaxReplyBuffer = int(min(s.opts.MaxReadSize, maxKeptReply)) + 4096
 	s.core.Register(ProgCore, ProgVersion, s.coreHandler)
 	s.abort = rpc.NewServer()
 	s.abort.Logger = s.opts.Logger
@@ -322,12 +329,9 @@ func (s *Server) stop(ctx context.Context, graceful bool) error {
 				err = e
 			}
 		} else {
+			// Closes the connections, cancels the calls in progress and
+			// waits for their handlers, which end with their contexts.
 			rs.Close()
-			// Close does not wait; the connection goroutines end at once
-			// now that their sockets are closed.
-			wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = rs.Shutdown(wctx)
-			cancel()
 		}
 	}
 	// Cancels whatever the rpc servers did not (interrupt senders, lock

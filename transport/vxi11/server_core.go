@@ -219,12 +219,6 @@ func (s *Server) deviceWrite(ctx context.Context, cc *coreConn, p *DeviceWritePa
 	return DeviceWriteResp{Size: uint32(len(p.Data))}
 }
 
-// bigReply is the size from which device_read builds its reply in the
-// connection's own buffer instead of the RPC server's (which would be
-// reallocated for every large reply). It is above the RPC server's pooling
-// threshold, so the server never writes into this buffer itself.
-const bigReply = 128 << 10
-
 // deviceRead reads from the device straight into the reply: the data is
 // copied once, from the device into the bytes that go on the wire.
 func (s *Server) deviceRead(ctx context.Context, cc *coreConn, p *DeviceReadParms, res []byte) []byte {
@@ -244,10 +238,10 @@ func (s *Server) deviceRead(ctx context.Context, cc *coreConn, p *DeviceReadParm
 		r := DeviceReadResp{Reason: ReasonReqCnt}
 		return r.AppendXDR(res)
 	}
+	// res is the connection's reply buffer, which the RPC server keeps
+	// from call to call up to its MaxReplyBuffer (see Start): a grown
+	// buffer serves the next reads of the same size.
 	out := res
-	if want >= bigReply {
-		out = append(cc.readBuf[:0], res...)
-	}
 	hdr := len(out)
 	need := hdr + 12 + want + 3
 	if cap(out) < need {
@@ -266,9 +260,6 @@ func (s *Server) deviceRead(ctx context.Context, cc *coreConn, p *DeviceReadParm
 	for n&3 != 0 {
 		out = append(out, 0)
 		n++
-	}
-	if want >= bigReply {
-		cc.readBuf = out[:0]
 	}
 	return out
 }

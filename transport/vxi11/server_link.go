@@ -13,7 +13,7 @@ import (
 
 // coreConn is the state of one core-channel TCP connection: its links and
 // its interrupt channel. Calls on one connection are handled one after the
-// other (rpc.Server does so), which is what makes readBuf safe to reuse.
+// other (rpc.Server does so).
 type coreConn struct {
 	s      *Server
 	remote net.Addr
@@ -22,8 +22,6 @@ type coreConn struct {
 	links  map[LinkID]*link
 	intr   *intrChan
 	closed bool
-
-	readBuf []byte // reply buffer of large device_read calls, reused
 }
 
 // link is one create_link. Its lock owner identity is the *link itself.
