@@ -14,6 +14,11 @@ import (
 // rawSession opens both channels by hand and returns them.
 func rawSession(t *testing.T, addr string, ver uint16) (sc, ac net.Conn, sr, ar *bufio.Reader, resp Message) {
 	t.Helper()
+	return rawSessionVendor(t, addr, ver, "ZZ")
+}
+
+func rawSessionVendor(t *testing.T, addr string, ver uint16, vendor string) (sc, ac net.Conn, sr, ar *bufio.Reader, resp Message) {
+	t.Helper()
 	var err error
 	sc, err = net.Dial("tcp", addr)
 	if err != nil {
@@ -22,7 +27,7 @@ func rawSession(t *testing.T, addr string, ver uint16) (sc, ac net.Conn, sr, ar 
 	t.Cleanup(func() { sc.Close() })
 	_ = sc.SetDeadline(time.Now().Add(5 * time.Second))
 	sr = bufio.NewReader(sc)
-	if _, err := sc.Write(AppendMessage(nil, MsgInitialize, 0, uint32(ver)<<16|uint32(packVendor("ZZ")), []byte("hislip0"))); err != nil {
+	if _, err := sc.Write(AppendMessage(nil, MsgInitialize, 0, uint32(ver)<<16|uint32(packVendor(vendor)), []byte("hislip0"))); err != nil {
 		t.Fatal(err)
 	}
 	resp, err = ReadMessage(sr, 1024, nil)
@@ -181,5 +186,40 @@ func TestShutdown(t *testing.T) {
 	}
 	if err := env.srv.Serve(l); !errors.Is(err, ErrServerClosed) {
 		t.Fatalf("serve after close: %v", err)
+	}
+}
+
+// TestStatusQueryMAVPyvisaPy is the regression test of an interop run with
+// pyvisa-py: it sends AsyncStatusQuery with the MessageID of its next
+// message (spec: of its last one), so MAV stayed false for it.
+func TestStatusQueryMAVPyvisaPy(t *testing.T) {
+	env := startServer(t, nil)
+	for _, tc := range []struct {
+		vendor string
+		param  uint32
+		mav    bool
+	}{
+		{"xx", firstMessageID + 2, true}, // pyvisa-py's convention
+		{"xx", firstMessageID, true},
+		{"ZZ", firstMessageID, true},      // the spec's convention
+		{"ZZ", firstMessageID + 2, false}, // a query that overtook a Data message
+	} {
+		sc, ac, sr, ar, _ := rawSessionVendor(t, env.addr, Version10, tc.vendor)
+		if _, err := sc.Write(AppendMessage(nil, MsgDataEnd, 0, firstMessageID, []byte("ECHO? m"))); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, sr, MsgDataEnd, 0) // sent, not yet delivered to the application
+		if _, err := ac.Write(AppendMessage(nil, MsgAsyncStatusQuery, 0, tc.param, nil)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadMessage(ar, 0, nil)
+		if err != nil || m.Type != MsgAsyncStatusResponse {
+			t.Fatalf("%v %v", m.Type, err)
+		}
+		if got := m.Control&0x10 != 0; got != tc.mav {
+			t.Errorf("vendor %s param %#x: MAV %v, want %v", tc.vendor, tc.param, got, tc.mav)
+		}
+		sc.Close()
+		ac.Close()
 	}
 }

@@ -382,6 +382,7 @@ func (s *Server) initSync(conn net.Conn, br *bufio.Reader, h Header, payload []b
 	}
 	s.mu.Unlock()
 	ss := newSession(s, s.devFor(name, dev), id, ver, conn)
+	ss.clientVendor = uint16(h.Param)
 	s.mu.Lock()
 	s.sessions[id] = ss
 	s.mu.Unlock()

@@ -11,6 +11,9 @@ import (
 	"github.com/govisa/govisa/transport"
 )
 
+// pyvisaPyVendor is the vendor id pyvisa-py sends in Initialize ("xx").
+const pyvisaPyVendor = uint16('x')<<8 | uint16('x')
+
 // serverAsyncMax bounds async payloads: IVI-6.1 caps async messages at
 // 272 bytes (a 256-character lock string plus the header); 2.0 messages
 // are small too.
@@ -135,7 +138,14 @@ func (s *session) statusQuery(m Message) error {
 		}
 		// A query that overtook the last data message (the two channels
 		// can reorder) reports MAV false.
-		mav = (s.mavPending || s.respInProgress) && m.Param == s.lastClientID
+		id := m.Param
+		if s.clientVendor == pyvisaPyVendor && id == s.lastClientID+2 {
+			// pyvisa-py (through at least 0.8, commit e64efa0) sends the
+			// MessageID of its next message, not of its last one: read
+			// that as "nothing overtaken", or its viReadSTB never sees MAV.
+			id = s.lastClientID
+		}
+		mav = (s.mavPending || s.respInProgress) && id == s.lastClientID
 	} else {
 		mav = s.respInProgress || (s.srvSent && m.Param != s.srvLastSent)
 	}

@@ -19,7 +19,10 @@ type session struct {
 	id      uint16
 	version uint16
 	ctx     context.Context
-	cancel  context.CancelFunc
+	// clientVendor is the vendor id from Initialize, set before the
+	// session is shared.
+	clientVendor uint16
+	cancel       context.CancelFunc
 
 	syncConn   net.Conn
 	syncOut    net.Conn      // where sync messages are written: syncConn or its TLS layer; guarded by syncW
@@ -54,6 +57,7 @@ type session struct {
 	srvLastSent    uint32
 	srvSent        bool
 	readCancel     context.CancelFunc // cancels the pump's current device read
+	readDone       chan struct{}      // closed when that read returned
 	pumpReading    bool               // the pump reads (or was asked to); else the sync goroutine may
 	pumpWake       chan struct{}
 	wantSeq        uint64 // counts wantOutput calls
@@ -284,11 +288,13 @@ func (s *session) readOutput(ctx context.Context, buf []byte) bool {
 		// Each read has its own context so that bumpGen can restart an
 		// idle read: output read after the bump then counts as new.
 		rctx, rcancel := context.WithCancel(ctx)
+		done := make(chan struct{})
 		s.mu.Lock()
 		gen, seq := s.gen, s.wantSeq
-		s.readCancel = rcancel
+		s.readCancel, s.readDone = rcancel, done
 		s.mu.Unlock()
 		n, end, err := s.dev.dev.Read(rctx, buf[:lim])
+		close(done)
 		rcancel()
 		if n > 0 || end {
 			if derr := s.deliver(gen, buf[:n], end); derr != nil {
@@ -376,11 +382,18 @@ func (s *session) respondInline() {
 
 // bumpGen voids output read so far (device clear, interrupted) and
 // restarts the pump's pending read; s.mu must be held.
-func (s *session) bumpGen() {
+//
+// It returns a channel closed when the pump's device read in flight (if
+// any) has returned. The caller waits for it, after releasing s.mu, before
+// the device can produce new output: a read cancelled by the bump may
+// still return data, and data from the device's next response must not be
+// taken by it and dropped as stale.
+func (s *session) bumpGen() <-chan struct{} {
 	s.gen++
 	if s.readCancel != nil {
 		s.readCancel()
 	}
+	return s.readDone
 }
 
 // deliver sends one chunk of device output unless it became void (device

@@ -118,6 +118,7 @@ func (s *session) handleData(h Header, p []byte) {
 		return // dropped until DeviceClearComplete
 	}
 	interrupt := false
+	var readDone <-chan struct{}
 	if !s.overlapped {
 		rmt := h.Control&1 != 0
 		if rmt {
@@ -131,7 +132,7 @@ func (s *session) handleData(h Header, p []byte) {
 		// sent: IEEE 488.2 "query interrupted".
 		if !s.msgOpen && (s.queries > 0 || s.respInProgress) {
 			interrupt = true
-			s.bumpGen()
+			readDone = s.bumpGen()
 			s.queries, s.respInProgress, s.mavPending = 0, false, false
 		}
 	}
@@ -149,6 +150,7 @@ func (s *session) handleData(h Header, p []byte) {
 	}
 	ctx := s.opCtx
 	s.mu.Unlock()
+	waitRead(ctx, readDone)
 
 	if interrupt {
 		ie := []byte(nil)
@@ -197,12 +199,15 @@ func (s *session) clearComplete(features uint8) error {
 	s.mu.Lock()
 	s.overlapped = features&1 != 0
 	s.clearing = false
-	s.bumpGen()
+	readDone := s.bumpGen()
 	s.lastClientID = firstMessageID - 2
 	s.srvNextID, s.srvSent = firstMessageID, false
 	s.rmtExpected, s.mavPending, s.respInProgress = false, false, false
 	s.queries, s.msgOpen, s.msgQuery = 0, false, false
 	s.mu.Unlock()
+	// The client's next message may only follow the acknowledgement, so
+	// the cancelled read is over before the device can answer it.
+	waitRead(s.ctx, readDone)
 	ack := features & 1
 	ack |= s.secureFeatureBits()
 	return s.writeSync(AppendMessage(nil, MsgDeviceClearAcknowledge, ack, 0, nil))
@@ -213,13 +218,14 @@ func (s *session) clearComplete(features uint8) error {
 func (s *session) startClear() {
 	s.mu.Lock()
 	s.clearing = true
-	s.bumpGen()
+	readDone := s.bumpGen()
 	s.opCancel()
 	s.opCtx, s.opCancel = context.WithCancel(s.ctx)
 	s.rmtExpected, s.mavPending, s.respInProgress = false, false, false
 	s.queries, s.msgOpen, s.msgQuery = 0, false, false
 	lockCancel, lockDone := s.lockCancel, s.lockDone
 	s.mu.Unlock()
+	waitRead(s.ctx, readDone)
 	// Pending lock requests complete (as failures) before the
 	// acknowledgement, without waiting for their timeouts.
 	if lockCancel != nil {
@@ -232,4 +238,15 @@ func (s *session) startClear() {
 		cancel()
 	}
 	s.dev.released()
+}
+
+// waitRead waits for a cancelled device read to return (see bumpGen).
+func waitRead(ctx context.Context, done <-chan struct{}) {
+	if done == nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
