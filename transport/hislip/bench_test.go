@@ -58,7 +58,18 @@ func echoLines(c net.Conn) {
 // drifting on a busy machine affects both medians alike.
 func BenchmarkQueryRoundTrip(b *testing.B) {
 	env := startServer(b, nil)
-	c := dial(b, env.addr, "hislip0")
+	benchQuery(b, dial(b, env.addr, "hislip0"))
+}
+
+// BenchmarkQueryRoundTripTLS is BenchmarkQueryRoundTrip on an encrypted
+// session (HiSLIP 2.0, TLS 1.3 on both channels), against the same
+// clear-text TCP baseline.
+func BenchmarkQueryRoundTripTLS(b *testing.B) {
+	env := tlsServer(b, nil)
+	benchQuery(b, dial(b, env.addr, "hislip0", trusting()))
+}
+
+func benchQuery(b *testing.B, c *Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
 	q := []byte("ECHO? ping\n")
