@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govisa/govisa/internal/benchutil"
 	"github.com/govisa/govisa/sim"
 	"github.com/govisa/govisa/transport"
 )
@@ -58,8 +59,24 @@ func bareTCP(b *testing.B, serve func(net.Conn)) net.Conn {
 }
 
 // BenchmarkQueryRoundTrip: Write "*IDN?" + Read through VXI-11 (two RPCs)
-// against one bare TCP request/response of the same sizes, in the same run.
+// against one bare TCP request/response of the same sizes, interleaved in
+// the same run (benchutil.Compare); rt_ratio_vs_tcp is the ratio of the
+// medians.
 func BenchmarkQueryRoundTrip(b *testing.B) {
+	benchQuery(b, func() (context.Context, func()) { return context.Background(), func() {} })
+}
+
+// BenchmarkQueryRoundTripDeadline is the same query with a fresh deadline
+// context per query, the way the VISA frontend calls (io_timeout set, a
+// context to watch).
+func BenchmarkQueryRoundTripDeadline(b *testing.B) {
+	benchQuery(b, func() (context.Context, func()) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		return ctx, func() { cancel() }
+	})
+}
+
+func benchQuery(b *testing.B, newCtx func() (context.Context, func())) {
 	_, c := benchServer(b)
 	idn := []byte("govisa,Test Instrument,0," + sim.Version + "\n")
 	conn := bareTCP(b, func(c net.Conn) {
@@ -73,10 +90,11 @@ func BenchmarkQueryRoundTrip(b *testing.B) {
 			}
 		}
 	})
-	ctx := context.Background()
 	cmd := []byte("*IDN?\n")
 	buf := make([]byte, 256)
 	vxQuery := func() {
+		ctx, done := newCtx()
+		defer done()
 		if _, err := c.Write(ctx, cmd, true); err != nil {
 			b.Fatal(err)
 		}
@@ -93,35 +111,20 @@ func BenchmarkQueryRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	vxQuery()
-	tcpQuery()
-	b.ReportAllocs()
-	b.ResetTimer()
-	var vx, bare time.Duration
-	// Interleaved in blocks so that both see the same machine load.
-	for done := 0; done < b.N; {
-		k := min(b.N-done, 100)
-		t0 := time.Now()
-		for range k {
-			vxQuery()
-		}
-		t1 := time.Now()
-		for range k {
-			tcpQuery()
-		}
-		vx += t1.Sub(t0)
-		bare += time.Since(t1)
-		done += k
+	for range 100 { // warm up both paths (buffers, TCP windows)
+		vxQuery()
+		tcpQuery()
 	}
-	b.ReportMetric(float64(vx.Nanoseconds())/float64(b.N), "ns/query")
-	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "ns/tcp_rt")
-	b.ReportMetric(float64(vx)/float64(bare), "rt_ratio_vs_tcp")
+	b.ReportAllocs()
+	r := benchutil.Compare(b, tcpQuery, vxQuery)
+	benchutil.ReportLatency(b, r, "tcp")
 }
 
 const blockSize = 64 << 20
 
 // BenchmarkBlockRead64MiB: TEST:BLOCK? 67108864 read through the Client
-// against bare TCP streaming 64 MiB, in the same run.
+// against bare TCP streaming 64 MiB, interleaved in the same run;
+// tput_ratio_vs_tcp is the ratio of the medians' throughputs.
 func BenchmarkBlockRead64MiB(b *testing.B) {
 	_, c := benchServer(b)
 	src := make([]byte, 1<<20)
@@ -160,18 +163,7 @@ func BenchmarkBlockRead64MiB(b *testing.B) {
 	}
 	vxRead()
 	tcpRead()
-	b.ResetTimer()
-	var vx, bare time.Duration
-	for range b.N {
-		t0 := time.Now()
-		vxRead()
-		t1 := time.Now()
-		tcpRead()
-		vx += t1.Sub(t0)
-		bare += time.Since(t1)
-	}
-	mb := float64(blockSize) * float64(b.N) / 1e6
-	b.ReportMetric(mb/vx.Seconds(), "vxi11_MB/s")
-	b.ReportMetric(mb/bare.Seconds(), "tcp_MB/s")
-	b.ReportMetric(bare.Seconds()/vx.Seconds(), "tput_ratio_vs_tcp")
+	b.ReportAllocs()
+	r := benchutil.Compare(b, tcpRead, vxRead)
+	benchutil.ReportThroughput(b, r, blockSize, "tcp")
 }

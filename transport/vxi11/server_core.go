@@ -205,8 +205,9 @@ func (s *Server) deviceWrite(ctx context.Context, cc *coreConn, p *DeviceWritePa
 	if uint64(len(p.Data)) > uint64(s.opts.MaxRecvSize) {
 		return DeviceWriteResp{Error: ErrParameter}
 	}
-	ctx, end := l.begin(ctx, p.IOTimeout)
-	defer end()
+	oc := l.begin(ctx, p.IOTimeout)
+	defer l.end(oc)
+	ctx = oc
 	if code := l.access(ctx, p.Flags, p.LockTimeout); code != NoError {
 		return DeviceWriteResp{Error: code}
 	}
@@ -227,8 +228,9 @@ func (s *Server) deviceRead(ctx context.Context, cc *coreConn, p *DeviceReadParm
 		r := DeviceReadResp{Error: ErrInvalidLink}
 		return r.AppendXDR(res)
 	}
-	ctx, end := l.begin(ctx, p.IOTimeout)
-	defer end()
+	oc := l.begin(ctx, p.IOTimeout)
+	defer l.end(oc)
+	ctx = oc
 	if code := l.access(ctx, p.Flags, p.LockTimeout); code != NoError {
 		r := DeviceReadResp{Error: code}
 		return r.AppendXDR(res)
@@ -339,8 +341,9 @@ func (s *Server) generic(ctx context.Context, cc *coreConn, proc uint32, p *Devi
 	if l == nil {
 		return errReply(proc, ErrInvalidLink, res)
 	}
-	ctx, end := l.begin(ctx, p.IOTimeout)
-	defer end()
+	oc := l.begin(ctx, p.IOTimeout)
+	defer l.end(oc)
+	ctx = oc
 	if code := l.access(ctx, p.Flags, p.LockTimeout); code != NoError {
 		return errReply(proc, code, res)
 	}
@@ -386,8 +389,9 @@ func (s *Server) deviceLock(ctx context.Context, cc *coreConn, p *DeviceLockParm
 	if l == nil {
 		return ErrInvalidLink
 	}
-	ctx, end := l.begin(ctx, 0xFFFFFFFF)
-	defer end()
+	oc := l.begin(ctx, 0xFFFFFFFF)
+	defer l.end(oc)
+	ctx = oc
 	timeout := time.Duration(0)
 	if p.Flags&FlagWaitLock != 0 {
 		timeout = time.Duration(p.LockTimeout) * time.Millisecond
@@ -396,7 +400,7 @@ func (s *Server) deviceLock(ctx context.Context, cc *coreConn, p *DeviceLockParm
 	switch {
 	case err == nil:
 		return NoError
-	case context.Cause(ctx) == errAbortCause:
+	case aborted(ctx):
 		return ErrAbort
 	default:
 		// Held elsewhere past the timeout, or already held by this link:
@@ -427,8 +431,9 @@ func (s *Server) docmd(ctx context.Context, cc *coreConn, p *DeviceDocmdParms) D
 	if !ok {
 		return DeviceDocmdResp{Error: ErrOperationNotSupported}
 	}
-	ctx, end := l.begin(ctx, p.IOTimeout)
-	defer end()
+	oc := l.begin(ctx, p.IOTimeout)
+	defer l.end(oc)
+	ctx = oc
 	if code := l.access(ctx, p.Flags, p.LockTimeout); code != NoError {
 		return DeviceDocmdResp{Error: code}
 	}

@@ -31,7 +31,7 @@ type link struct {
 	conn *coreConn
 
 	mu     sync.Mutex
-	abort  context.CancelCauseFunc // of the call in progress, nil when idle
+	op     *opCtx // the call in progress, nil when idle
 	srq    bool
 	handle []byte
 	// pending holds device bytes read past a termination character; the
@@ -137,8 +137,8 @@ func (s *Server) dropLink(l *link) {
 	}
 	s.mu.Unlock()
 	l.mu.Lock()
-	if l.abort != nil {
-		l.abort(errAbortCause)
+	if l.op != nil {
+		l.op.cancel(context.Canceled, errAbortCause)
 	}
 	l.srq = false
 	l.mu.Unlock()
@@ -154,30 +154,30 @@ func (cc *coreConn) link(lid LinkID) *link {
 }
 
 // begin starts a call on l bounded by ioTimeout (ms; 0xFFFFFFFF = none)
-// and cancellable by device_abort. end must be called when it finishes.
-func (l *link) begin(ctx context.Context, ioTimeout uint32) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	var stopTimer context.CancelFunc = func() {}
-	if ioTimeout != 0xFFFFFFFF {
-		ctx, stopTimer = context.WithTimeout(ctx, time.Duration(ioTimeout)*time.Millisecond)
-	}
+// and cancellable by device_abort. l.end must be called when it finishes.
+func (l *link) begin(ctx context.Context, ioTimeout uint32) *opCtx {
+	oc := newOpCtx(ctx, ioTimeout)
 	l.mu.Lock()
-	l.abort = cancel
+	l.op = oc
 	l.mu.Unlock()
-	return ctx, func() {
-		l.mu.Lock()
-		l.abort = nil
-		l.mu.Unlock()
-		stopTimer()
-		cancel(nil)
+	return oc
+}
+
+// end finishes the call that begin started.
+func (l *link) end(oc *opCtx) {
+	l.mu.Lock()
+	if l.op == oc {
+		l.op = nil
 	}
+	l.mu.Unlock()
+	oc.release()
 }
 
 // abortCall ends l's call in progress with error 23.
 func (l *link) abortCall() {
 	l.mu.Lock()
-	if l.abort != nil {
-		l.abort(errAbortCause)
+	if l.op != nil {
+		l.op.cancel(context.Canceled, errAbortCause)
 	}
 	l.mu.Unlock()
 }
@@ -196,7 +196,7 @@ func (l *link) access(ctx context.Context, flags Flags, lockTimeout uint32) Erro
 	wctx, cancel := context.WithTimeout(ctx, time.Duration(lockTimeout)*time.Millisecond)
 	defer cancel()
 	if err := locks.WaitAccess(wctx, l); err != nil {
-		if context.Cause(ctx) == errAbortCause {
+		if aborted(ctx) {
 			return ErrAbort
 		}
 		return ErrDeviceLocked
@@ -209,7 +209,7 @@ func callCode(ctx context.Context, err error) ErrorCode {
 	switch {
 	case err == nil:
 		return NoError
-	case context.Cause(ctx) == errAbortCause:
+	case aborted(ctx):
 		return ErrAbort
 	case errors.Is(err, transport.ErrTimeout), errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return ErrIOTimeout
