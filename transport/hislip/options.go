@@ -2,8 +2,11 @@ package hislip
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/govisa/govisa/transport"
@@ -106,3 +109,29 @@ func WithCredentials(user, password string) Option {
 // WithAnonymous authenticates the session with SASL ANONYMOUS, for servers
 // that require an authentication and allow anonymous ones.
 func WithAnonymous() Option { return func(c *config) { c.anonymous = true } }
+
+// LoadClientTLSConfig returns a client TLS configuration for [WithTLS]:
+// trust in the CA certificates of the PEM file caFile (empty: the system
+// pool) and, when certFile and keyFile are set, a client certificate.
+func LoadClientTLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("hislip: CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("hislip: no PEM certificate in %s", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("hislip: client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}

@@ -8,10 +8,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +27,7 @@ import (
 type testPKI struct {
 	server *tls.Config    // for Server.TLSConfig
 	roots  *x509.CertPool // trusts the CA
+	caDER  []byte
 	client tls.Certificate
 }
 
@@ -75,6 +79,7 @@ func getPKI(t testing.TB) testPKI {
 		pki = testPKI{
 			server: &tls.Config{Certificates: []tls.Certificate{srv}, MinVersion: tls.VersionTLS12},
 			roots:  roots,
+			caDER:  ca.Raw,
 			client: cli,
 		}
 	})
@@ -491,5 +496,50 @@ func TestEndTLSRefusedWhenMandatory(t *testing.T) {
 	}
 	if got := query(t, c, "ECHO? still"); got != "still\n" {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestTLSFromPEMFiles(t *testing.T) {
+	p := getPKI(t)
+	dir := t.TempDir()
+	write := func(name, typ string, der []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	keyDER := func(c tls.Certificate) []byte {
+		b, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	srvCert := p.server.Certificates[0]
+	certFile := write("server.pem", "CERTIFICATE", srvCert.Certificate[0])
+	keyFile := write("server.key", "PRIVATE KEY", keyDER(srvCert))
+	caFile := write("ca.pem", "CERTIFICATE", p.caDER)
+	cliCert := write("client.pem", "CERTIFICATE", p.client.Certificate[0])
+	cliKey := write("client.key", "PRIVATE KEY", keyDER(p.client))
+
+	srvCfg, err := LoadTLSConfig(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := startServer(t, func(s *Server) { s.TLSConfig = srvCfg; s.RequireEncryption = true })
+	cliCfg, err := LoadClientTLSConfig(caFile, cliCert, cliKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, env.addr, "hislip0", WithTLS(cliCfg))
+	if got := query(t, c, "ECHO? files"); got != "files\n" {
+		t.Fatalf("%q", got)
+	}
+	if _, err := LoadTLSConfig(caFile, filepath.Join(dir, "missing.key")); err == nil {
+		t.Fatal("missing key file accepted")
+	}
+	if _, err := LoadClientTLSConfig(keyFile, "", ""); err == nil {
+		t.Fatal("a key file accepted as CA file")
 	}
 }
