@@ -39,6 +39,12 @@ type Client struct {
 	closed   atomic.Bool
 	inFlight atomic.Int32
 
+	// Reused by the core calls (client_call.go); opBusy guards them
+	// against calls made concurrently in spite of the Conn contract.
+	opBusy atomic.Bool
+	cctx   callCtx
+	aw     abortWatch
+
 	// Scratch arguments and results of the serialised I/O operations, kept
 	// here so that a call allocates nothing for them.
 	wp DeviceWriteParms
@@ -96,6 +102,7 @@ func Dial(ctx context.Context, host, device string, opts Options) (*Client, erro
 		rpc: rpc.NewClient(conn, rpc.WithLogger(opts.Logger),
 			rpc.WithMaxRecord(opts.MaxReadChunk+64<<10)),
 	}
+	c.aw.c = c
 	if err := c.createLink(ctx); err != nil {
 		c.rpc.Close()
 		return nil, err
@@ -194,6 +201,7 @@ func (c *Client) Close() error {
 		}
 	}
 	err := c.rpc.Close()
+	c.aw.release()
 	c.abortMu.Lock()
 	if c.abortCl != nil {
 		c.abortCl.Close()
@@ -223,28 +231,13 @@ func (c *Client) do(ctx context.Context, op string, proc uint32, args rpc.Append
 	}
 	c.inFlight.Add(1)
 	defer c.inFlight.Add(-1)
-
-	callCtx := ctx
-	cancel := context.CancelFunc(func() {})
 	dl, hasDL := ctx.Deadline()
-	switch {
-	case hasDL:
-		callCtx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl.Add(c.opts.TimeoutGrace))
-	case ctx.Done() != nil:
-		callCtx, cancel = context.WithCancel(context.WithoutCancel(ctx))
-	}
-	defer cancel()
-	var ab *aborter
-	if ctx.Done() != nil {
-		ab = &aborter{c: c, cancel: cancel, callDone: make(chan struct{}), finished: make(chan struct{})}
-		ab.stop = context.AfterFunc(ctx, ab.run)
-	}
-	err := c.rpc.Call(callCtx, ProgCore, ProgVersion, proc, args, res)
-	if ab != nil {
-		close(ab.callDone)
-		if !ab.stop() {
-			<-ab.finished
-		}
+	var err error
+	if c.opBusy.CompareAndSwap(false, true) {
+		err = c.callReused(ctx, dl, hasDL, proc, args, res)
+		c.opBusy.Store(false)
+	} else {
+		err = c.callDerived(ctx, dl, hasDL, proc, args, res)
 	}
 	if err == nil {
 		return nil
@@ -264,6 +257,51 @@ func (c *Client) do(ctx context.Context, op string, proc uint32, args rpc.Append
 		return transport.Errorf(op, transport.ErrClosed, err)
 	}
 	return fmt.Errorf("vxi11 %s: %w", op, err)
+}
+
+// callReused makes the RPC under the Client's reused call context.
+func (c *Client) callReused(ctx context.Context, dl time.Time, hasDL bool, proc uint32, args rpc.Appender, res rpc.Decodable) error {
+	var cdl time.Time
+	if hasDL {
+		cdl = dl.Add(c.opts.TimeoutGrace)
+	}
+	c.cctx.reset(cdl, ctx.Done() != nil)
+	c.aw.begin(ctx)
+	defer c.aw.end()
+	// Checked after begin: a cancellation from now on runs the aborter;
+	// one before (when the registration may have fired idle) is seen here.
+	if err := ctx.Err(); err != nil {
+		// Ended before anything was sent: nothing to abort.
+		return transport.NetError("rpc call", err)
+	}
+	return c.rpc.Call(&c.cctx, ProgCore, ProgVersion, proc, args, res)
+}
+
+// callDerived makes the RPC under contexts derived for this call alone: the
+// way of a call made while another is in progress.
+func (c *Client) callDerived(ctx context.Context, dl time.Time, hasDL bool, proc uint32, args rpc.Appender, res rpc.Decodable) error {
+	callCtx := ctx
+	cancel := context.CancelFunc(func() {})
+	switch {
+	case hasDL:
+		callCtx, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl.Add(c.opts.TimeoutGrace))
+	case ctx.Done() != nil:
+		callCtx, cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	defer cancel()
+	var ab *aborter
+	if ctx.Done() != nil {
+		ab = &aborter{c: c, cancel: cancel, callDone: make(chan struct{}), finished: make(chan struct{})}
+		ab.stop = context.AfterFunc(ctx, ab.run)
+	}
+	err := c.rpc.Call(callCtx, ProgCore, ProgVersion, proc, args, res)
+	if ab != nil {
+		close(ab.callDone)
+		if !ab.stop() {
+			<-ab.finished
+		}
+	}
+	return err
 }
 
 // ctxKind is the sentinel for a ctx that ended: ErrTimeout for a deadline,
