@@ -17,5 +17,5 @@
 // [WithAnonymous], or [Client.StartTLS] and [Client.EndTLS] later. The 2.0
 // specification text was not available: each wire choice and its source
 // (MSL-Equipment, lxi-rs, or our own where both are silent) is recorded in
-// server_secure.go. GetDescriptors is answered with Error 1.
+// server_secure.go and descriptors.go ([Client.Descriptors]).
 package hislip

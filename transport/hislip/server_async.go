@@ -111,6 +111,11 @@ func (s *session) handleAsync(m Message) error {
 		return errors.New("client sent FatalError")
 	case MsgError:
 		return nil
+	case MsgGetDescriptors:
+		if s.version >= Version20 {
+			// lxi-rs answers it on both channels.
+			return s.writeAsync(AppendMessage(nil, MsgGetDescriptorsResponse, 0, 0, s.descriptors()))
+		}
 	case MsgAsyncStartTLS, MsgAsyncEndTLS:
 		if s.version >= Version20 {
 			return s.handleSecureAsync(m)

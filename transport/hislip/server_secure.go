@@ -28,9 +28,16 @@ import (
 //   - AsyncStartTLSResponse control 0 busy, 1 success, 3 error: MSL-Equipment.
 //   - Order: the TLS handshake runs on the asynchronous channel right after
 //     a successful AsyncStartTLSResponse, then the client sends StartTLS on
-//     the synchronous channel and the handshake runs there right after it.
-//     Our choice: MSL names the transaction "Establish Secure Connection"
-//     (§6.15) but implements only the first step; lxi-rs stubs both.
+//     the synchronous channel and the handshake runs there right after it:
+//     lxi-rs's security branch (commit 45fcb0a, server side) does exactly
+//     this; MSL names the transaction "Establish Secure Connection" (§6.15).
+//     lxi-rs answers busy when the MessageIDs of AsyncStartTLS do not match
+//     the last ones exchanged; we also answer busy while a message is half
+//     received or a response is outstanding.
+//   - EndTLS mirrors this (AsyncEndTLS, close_notify on the async channel,
+//     EndTLS, close_notify on the sync channel); lxi-rs refuses it with
+//     FatalError 5 when encryption is mandatory, we answer
+//     AsyncEndTLSResponse 3 (error) and keep the session.
 //   - SASL messages travel on the synchronous channel (lxi-rs handles them
 //     there); the mechanism list is space-separated (MSL splits it on white
 //     space); AuthenticationStart carries the mechanism name and the client
@@ -150,8 +157,16 @@ func (s *session) handleSecureSync(br *bufio.Reader, h Header) *bufio.Reader {
 		}
 		return br
 	}
-	// GetDescriptors (format unknown here, fact sheet §10) and server-only
-	// types.
+	if h.Type == MsgGetDescriptors {
+		if SkipPayload(br, h.Length) != nil {
+			return nil
+		}
+		if s.writeSync(AppendMessage(nil, MsgGetDescriptorsResponse, 0, 0, s.descriptors())) != nil {
+			return nil
+		}
+		return br
+	}
+	// Server-only types.
 	if SkipPayload(br, h.Length) != nil {
 		return nil
 	}
@@ -187,12 +202,14 @@ func (s *session) startSyncTLS(br *bufio.Reader) *bufio.Reader {
 	}
 	s.syncW.Unlock()
 	if err != nil {
+		s.noteTLSError(err)
 		s.debug("hislip: sync TLS handshake", "err", err)
 		s.fatal(FatalSecureConnFailed, "TLS handshake failed on the synchronous channel")
 		return nil
 	}
 	s.mu.Lock()
 	s.sec.syncTLS = true
+	s.tlsInfo = tls.VersionName(tc.ConnectionState().Version)
 	s.mu.Unlock()
 	s.debug("hislip: sync channel encrypted", "tls", tls.VersionName(tc.ConnectionState().Version))
 	return bufio.NewReaderSize(tc, 64<<10)
@@ -240,6 +257,7 @@ func (s *session) handleSecureAsync(m Message) error {
 	}
 	s.asyncW.Unlock()
 	if err != nil {
+		s.noteTLSError(err)
 		s.debug("hislip: async TLS handshake", "err", err)
 		s.fatal(FatalSecureConnFailed, "TLS handshake failed on the asynchronous channel")
 		return errSessionEnded
@@ -420,7 +438,14 @@ func (s *session) endSyncTLS(br *bufio.Reader) *bufio.Reader {
 	}
 	s.mu.Lock()
 	s.sec.syncTLS = false
+	s.tlsInfo = ""
 	s.mu.Unlock()
 	s.debug("hislip: session back to clear text")
 	return s.rawSyncBr
+}
+
+func (s *session) noteTLSError(err error) {
+	s.mu.Lock()
+	s.tlsLastErr = err.Error()
+	s.mu.Unlock()
 }

@@ -67,6 +67,8 @@ type session struct {
 	lockDone       chan struct{}
 	sec            secState      // guarded by mu
 	asyncHS        chan struct{} // closed when the async TLS handshake ended; guarded by mu
+	tlsInfo        string        // negotiated TLS version, for GetDescriptors
+	tlsLastErr     string        // last TLS failure, for GetDescriptors
 }
 
 func newSession(srv *Server, d *devState, id, ver uint16, conn net.Conn) *session {
