@@ -25,6 +25,11 @@ var pastTime = time.Unix(1, 0)
 // calls is common): registering anew per call would cost allocations, and
 // for contexts outside the standard library a goroutine.
 //
+// Keeping the registration suits long-lived contexts, and the context
+// transports pass (one per client, see transport/vxi11); a caller that
+// cancels a per-call context after each call pays for the callback
+// goroutine that the cancellation then starts.
+//
 // Only one goroutine uses a direction at a time (the writer holding the
 // write lock, the reader holding the reader token), but a late callback of
 // an old registration may run concurrently, hence the mutex.

@@ -74,9 +74,10 @@ func (c *callCtx) giveUp() {
 
 // abortWatch sends device_abort when the caller's context is cancelled
 // during a core call (see aborter.run). Its registration on the caller's
-// context is kept while calls use contexts with the same Done channel
-// (the write and the read of one query, typically), and it does nothing
-// when the context ends between calls.
+// context lasts one call: callers usually cancel a per-operation context
+// right after the operation, and a registration left in place would then
+// start a goroutine for nothing, which costs far more (a thread wake-up)
+// than registering again for the next call. The aborter itself is reused.
 type abortWatch struct {
 	c *Client
 
@@ -133,6 +134,10 @@ func (a *abortWatch) end() {
 	a.active = false
 	ended, finished := a.ended, a.finished
 	a.ended, a.finished = nil, nil
+	if a.stop != nil {
+		a.stop()
+		a.stop, a.ctx, a.done = nil, nil, nil
+	}
 	a.mu.Unlock()
 	if ended != nil {
 		close(ended)
