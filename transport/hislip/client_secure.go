@@ -334,41 +334,63 @@ func (c *Client) syncControl(ctx context.Context, op string, msg []byte, want ..
 	}
 }
 
-// authenticate runs a SASL authentication (PLAIN with credentials, else
-// ANONYMOUS) on the sync channel. Credentials are never logged.
+// authenticate runs a SASL authentication on the sync channel: with
+// credentials SCRAM-SHA-256 when offered, else PLAIN (over TLS only);
+// without, ANONYMOUS. Credentials are never logged.
 func (c *Client) authenticate(ctx context.Context) error {
 	const op = "authenticate"
 	if c.version < Version20 {
 		return transport.Errorf(op, transport.ErrNotSupported, fmt.Errorf("SASL needs HiSLIP 2.0, negotiated %#04x", c.version))
-	}
-	mech := MechAnonymous
-	var initial []byte
-	if c.cfg.user != "" {
-		if !c.Encrypted() {
-			return transport.Errorf(op, transport.ErrInvalidArg, errors.New("refusing to send a password over a clear-text channel: use WithTLS"))
-		}
-		mech, initial = MechPlain, plainResponse(c.cfg.user, c.cfg.password)
 	}
 	_, list, err := c.syncControl(ctx, op, AppendMessage(nil, MsgGetSaslMechanismList, 0, 0, nil), MsgGetSaslMechanismListResponse)
 	if err != nil {
 		return err
 	}
 	offered := parseMechanisms(list)
+	mech := MechAnonymous
+	var initial []byte
+	var scram *scramClient
+	switch {
+	case c.cfg.user == "":
+	case slices.Contains(offered, MechSCRAMSHA256):
+		mech = MechSCRAMSHA256
+		scram = &scramClient{user: c.cfg.user, password: c.cfg.password}
+		initial = scram.first()
+	case !c.Encrypted():
+		return transport.Errorf(op, transport.ErrInvalidArg, errors.New("refusing to send a password over a clear-text channel (server offers no SCRAM-SHA-256): use WithTLS"))
+	default:
+		mech, initial = MechPlain, plainResponse(c.cfg.user, c.cfg.password)
+	}
 	if !slices.Contains(offered, mech) {
 		return transport.Errorf(op, transport.ErrNotSupported, fmt.Errorf("%w: server offers %q, not %s", ErrAuthentication, offered, mech))
 	}
 	msg := AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte(mech))
 	msg = AppendMessage(msg, MsgAuthenticationExchange, 0, 0, initial)
-	h, _, err := c.syncControl(ctx, op, msg, MsgAuthenticationResult, MsgAuthenticationExchange)
-	clear(msg) // the buffer held the password
+	h, p, err := c.syncControl(ctx, op, msg, MsgAuthenticationResult, MsgAuthenticationExchange)
+	clear(msg) // the buffer may hold the password
 	if err != nil {
 		return err
 	}
 	if h.Type == MsgAuthenticationExchange {
-		return transport.Errorf(op, transport.ErrProtocol, fmt.Errorf("unexpected server challenge for %s", mech))
+		if scram == nil {
+			return transport.Errorf(op, transport.ErrProtocol, fmt.Errorf("unexpected server challenge for %s", mech))
+		}
+		final, err := scram.final(p)
+		if err != nil {
+			return transport.Errorf(op, transport.ErrProtocol, err)
+		}
+		if h, p, err = c.syncControl(ctx, op, AppendMessage(nil, MsgAuthenticationExchange, 0, 0, final), MsgAuthenticationResult); err != nil {
+			return err
+		}
 	}
-	if h.Control&authResultSuccess == 0 {
+	if h.Type != MsgAuthenticationResult || h.Control&authResultSuccess == 0 {
 		return transport.Errorf(op, transport.ErrIO, fmt.Errorf("%w: %s rejected (server code %d)", ErrAuthentication, mech, h.Param))
+	}
+	if scram != nil {
+		// The server proves it knows the password too.
+		if err := scram.verify(p); err != nil {
+			return transport.Errorf(op, transport.ErrIO, fmt.Errorf("%w: %w", ErrAuthentication, err))
+		}
 	}
 	c.authed = true
 	c.debug("hislip: authenticated", "mechanism", mech)

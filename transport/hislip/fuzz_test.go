@@ -61,6 +61,7 @@ func FuzzServerMessages(f *testing.F) {
 	f.Add(append(AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte("ANONYMOUS")), AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("trace"))...), []byte{})
 	f.Add(append(AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte("PLAIN")), AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("\x00u\x00p"))...), []byte{})
 	f.Add(AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("early")), AppendMessage(nil, MsgAsyncEndTLS, 0, firstMessageID-2, []byte{0, 0, 0, 0}))
+	f.Add(append(AppendMessage(nil, MsgAuthenticationStart, 0, 0, []byte("SCRAM-SHA-256")), AppendMessage(nil, MsgAuthenticationExchange, 0, 0, []byte("n,,n=u,r=abc"))...), []byte{})
 	f.Add(AppendMessage(nil, MsgStartTLS, 0, 0, nil), append(AppendMessage(nil, MsgAsyncStartTLS, 0, firstMessageID-2, []byte{0xff, 0xff, 0xfe, 0xfe}), 0x16, 3, 1, 0, 5, 1, 2, 3, 4, 5))
 	f.Fuzz(func(t *testing.T, syncIn, asyncIn []byte) {
 		dev := newTestDev("fuzz")
@@ -70,6 +71,7 @@ func FuzzServerMessages(f *testing.F) {
 		// 2.0 secure-connection paths too: TLS offered, SASL configured.
 		srv.TLSConfig = getPKI(t).server.Clone()
 		srv.Authenticate = StaticUsers(map[string]string{"u": "p"})
+		srv.Password = StaticPasswords(map[string]string{"u": "p"})
 		srv.AllowAnonymous = true
 		var wg sync.WaitGroup
 		drain := func(c net.Conn) {

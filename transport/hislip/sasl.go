@@ -68,16 +68,26 @@ func parseMechanisms(b []byte) []string { return strings.Fields(string(b)) }
 // StaticUsers returns a [Server.Authenticate] function that accepts the
 // given user/password pairs. Passwords are compared in constant time.
 func StaticUsers(users map[string]string) func(user, password string) bool {
-	cp := make(map[string]string, len(users))
-	for u, p := range users {
-		cp[u] = p
-	}
+	lookup := StaticPasswords(users)
 	return func(user, password string) bool {
-		want, ok := cp[user]
+		want, ok := lookup(user)
 		if !ok {
 			// Compare anyway so that unknown users take as long.
 			want = password + "x"
 		}
 		return subtle.ConstantTimeCompare([]byte(want), []byte(password)) == 1 && ok
+	}
+}
+
+// StaticPasswords returns a [Server.Password] function for the given
+// user/password pairs (it enables SCRAM-SHA-256 and PLAIN).
+func StaticPasswords(users map[string]string) func(user string) (string, bool) {
+	cp := make(map[string]string, len(users))
+	for u, p := range users {
+		cp[u] = p
+	}
+	return func(user string) (string, bool) {
+		p, ok := cp[user]
+		return p, ok
 	}
 }

@@ -72,6 +72,11 @@ type Server struct {
 	// Authenticate checks SASL PLAIN credentials; nil does not offer PLAIN.
 	// PLAIN is offered on encrypted sessions only. See [StaticUsers].
 	Authenticate func(user, password string) bool
+	// Password returns a user's password for SASL SCRAM-SHA-256, offered
+	// on clear-text and encrypted sessions alike since the password never
+	// crosses the wire; it also checks PLAIN when Authenticate is nil.
+	// nil does not offer SCRAM-SHA-256. See [StaticUsers].
+	Password func(user string) (password string, ok bool)
 	// AllowAnonymous offers SASL ANONYMOUS.
 	AllowAnonymous bool
 	// RequireAuthentication answers Data, Trigger, AsyncLock and

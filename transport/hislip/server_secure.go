@@ -3,6 +3,7 @@ package hislip
 import (
 	"bufio"
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -273,7 +274,10 @@ func (s *session) handleSecureAsync(m Message) error {
 // password itself, so it is offered on an encrypted channel only.
 func (s *session) mechanisms(syncTLS bool) []string {
 	var m []string
-	if s.srv.Authenticate != nil && syncTLS {
+	if s.srv.Password != nil {
+		m = append(m, MechSCRAMSHA256)
+	}
+	if (s.srv.Authenticate != nil || s.srv.Password != nil) && syncTLS {
 		m = append(m, MechPlain)
 	}
 	if s.srv.AllowAnonymous {
@@ -296,7 +300,7 @@ func (s *session) sasl(h Header, p []byte) error {
 		mech := strings.ToUpper(strings.TrimRight(string(p), "\x00"))
 		if !slices.Contains(mechs, mech) {
 			code := AuthCodeUnknownMech
-			if mech == MechPlain && s.srv.Authenticate != nil {
+			if mech == MechPlain && (s.srv.Authenticate != nil || s.srv.Password != nil) {
 				code = AuthCodeNeedsEncryption
 			}
 			return s.authResult(false, code)
@@ -304,6 +308,10 @@ func (s *session) sasl(h Header, p []byte) error {
 		s.mu.Lock()
 		s.sec.mech = mech
 		s.mu.Unlock()
+		s.scram = nil
+		if mech == MechSCRAMSHA256 {
+			s.scram = &scramServer{lookup: s.srv.Password}
+		}
 		return nil
 	}
 	// AuthenticationExchange.
@@ -313,7 +321,22 @@ func (s *session) sasl(h Header, p []byte) error {
 		if !ok {
 			return s.authResult(false, AuthCodeMalformed)
 		}
-		return s.authResult(s.srv.Authenticate(user, pw), AuthCodeBadCredentials)
+		return s.authResult(s.checkPlain(user, pw), AuthCodeBadCredentials)
+	case MechSCRAMSHA256:
+		sc := s.scram
+		if sc == nil {
+			return s.authResult(false, AuthCodeMalformed)
+		}
+		if sc.first == "" {
+			first, err := sc.start(p)
+			if err != nil {
+				return s.authResult(false, AuthCodeMalformed)
+			}
+			return s.writeSync(AppendMessage(nil, MsgAuthenticationExchange, 0, 0, first))
+		}
+		s.scram = nil
+		final, ok := sc.finish(p)
+		return s.authResultData(ok, AuthCodeBadCredentials, final)
 	case MechAnonymous:
 		// RFC 4505 trace information is optional and ignored.
 		return s.authResult(true, 0)
@@ -324,6 +347,20 @@ func (s *session) sasl(h Header, p []byte) error {
 // authResult ends an authentication: a failure also revokes an earlier
 // success, so a session is never left authenticated by mistake.
 func (s *session) authResult(ok bool, code uint32) error {
+	return s.authResultData(ok, code, nil)
+}
+
+// checkPlain checks PLAIN credentials with Authenticate, else Password.
+func (s *session) checkPlain(user, password string) bool {
+	if s.srv.Authenticate != nil {
+		return s.srv.Authenticate(user, password)
+	}
+	want, ok := s.srv.Password(user)
+	return subtle.ConstantTimeCompare([]byte(want), []byte(password)) == 1 && ok
+}
+
+func (s *session) authResultData(ok bool, code uint32, data []byte) error {
+	s.scram = nil
 	s.mu.Lock()
 	mech := s.sec.mech
 	s.sec.mech = ""
@@ -331,7 +368,7 @@ func (s *session) authResult(ok bool, code uint32) error {
 	s.mu.Unlock()
 	s.debug("hislip: authentication", "mechanism", mech, "ok", ok, "code", code)
 	if ok {
-		return s.writeSync(AppendMessage(nil, MsgAuthenticationResult, authResultSuccess, 0, nil))
+		return s.writeSync(AppendMessage(nil, MsgAuthenticationResult, authResultSuccess, 0, data))
 	}
 	return s.writeSync(AppendMessage(nil, MsgAuthenticationResult, authResultFailed, code, nil))
 }

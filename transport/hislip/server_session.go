@@ -68,6 +68,7 @@ type session struct {
 	sec            secState      // guarded by mu
 	asyncHS        chan struct{} // closed when the async TLS handshake ended; guarded by mu
 	tlsInfo        string        // negotiated TLS version, for GetDescriptors
+	scram          *scramServer  // SCRAM exchange in progress; sync goroutine only
 	tlsLastErr     string        // last TLS failure, for GetDescriptors
 }
 
