@@ -112,7 +112,7 @@ func serveSocket(t testing.TB, dev transport.Device) served {
 
 func serveVXI11(t testing.TB, dev transport.Device) served {
 	t.Helper()
-	srv := vxi11.NewServer(vxi11.ServerOptions{Portmapper: vxi11.PortmapperEmbedded})
+	srv := vxi11.NewServer(vxi11.ServerOptions{Portmapper: vxi11.PortmapperNone})
 	require.NoError(t, srv.AddDevice("inst0", dev))
 	require.NoError(t, srv.Start("127.0.0.1:0"))
 	t.Cleanup(func() {
