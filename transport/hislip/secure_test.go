@@ -543,3 +543,28 @@ func TestTLSFromPEMFiles(t *testing.T) {
 		t.Fatal("a key file accepted as CA file")
 	}
 }
+
+// TestTLSReadTimeoutRecovers: a read that times out inside a TLS record
+// stream leaves the session usable and hands no stale response to the next
+// query, in both modes.
+func TestTLSReadTimeoutRecovers(t *testing.T) {
+	for _, ov := range []bool{false, true} {
+		env := tlsServer(t, nil)
+		c := dial(t, env.addr, "hislip0", trusting(), WithOverlapped(ov))
+		ctx := ctxT(t, 5*time.Second)
+		if _, err := c.Write(ctx, []byte("DELAY 150"), true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write(ctx, []byte("ECHO? stale"), true); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := c.Read(ctxT(t, 10*time.Millisecond), make([]byte, 64), transport.ReadOptions{})
+		if !errors.Is(err, transport.ErrTimeout) {
+			t.Fatalf("overlapped=%v: want timeout, got %v", ov, err)
+		}
+		time.Sleep(200 * time.Millisecond) // let the stale response arrive
+		if got := query(t, c, "ECHO? fresh"); got != "fresh\n" {
+			t.Fatalf("overlapped=%v: %q", ov, got)
+		}
+	}
+}
