@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/govisa/govisa/internal/benchutil"
 )
 
 // tcpEcho serves a bare 4-byte echo on loopback: the baseline an RPC round
@@ -40,10 +42,9 @@ func tcpEcho(b *testing.B) (net.Conn, func()) {
 	return conn, func() { conn.Close(); l.Close(); <-done }
 }
 
-// BenchmarkNullRoundTrip times the RPC NULL procedure over loopback TCP and,
-// in the same run, a bare 4-byte TCP echo; it reports the echo's time per
-// round trip (tcp_ns/op) and the ratio of the two (ratio_vs_tcp).
-func BenchmarkNullRoundTrip(b *testing.B) {
+// nullServer serves a program whose procedures answer at once, on
+// loopback TCP, and returns a client of it.
+func nullServer(b *testing.B) *Client {
 	srv := NewServer()
 	srv.Register(testProg, 1, func(ctx context.Context, req *Request, res []byte) ([]byte, error) { return res, nil })
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -52,29 +53,44 @@ func BenchmarkNullRoundTrip(b *testing.B) {
 	}
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.Serve(l) }()
-	defer func() { srv.Close(); <-served }()
+	b.Cleanup(func() { srv.Close(); <-served })
 	c, err := Dial(context.Background(), "tcp", l.Addr().String())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
-	echo, stop := tcpEcho(b)
-	defer stop()
-	ctx := context.Background()
+	b.Cleanup(func() { c.Close() })
+	return c
+}
 
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		if err := c.Call(ctx, testProg, 1, 0, nil, nil); err != nil {
+// BenchmarkNullRoundTrip times the RPC NULL procedure over loopback TCP
+// against a bare 4-byte TCP echo, interleaved in the same run
+// (benchutil.Compare); rt_ratio_vs_tcp is the ratio of the medians.
+func BenchmarkNullRoundTrip(b *testing.B) {
+	benchNull(b, func() (context.Context, func()) { return context.Background(), func() {} })
+}
+
+// BenchmarkCallWithDeadline is the same round trip with a fresh deadline
+// context per call, which adds the deadline and cancellation hooks.
+func BenchmarkCallWithDeadline(b *testing.B) {
+	benchNull(b, func() (context.Context, func()) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		return ctx, func() { cancel() }
+	})
+}
+
+func benchNull(b *testing.B, newCtx func() (context.Context, func())) {
+	c := nullServer(b)
+	echo, stop := tcpEcho(b)
+	b.Cleanup(stop)
+	var buf [4]byte
+	call := func() {
+		ctx, done := newCtx()
+		defer done()
+		if err := c.Call(ctx, testProg, 1, 1, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	rpcDur := time.Since(start)
-	b.StopTimer()
-	var buf [4]byte
-	start = time.Now()
-	for range b.N {
+	bare := func() {
 		if _, err := echo.Write(buf[:]); err != nil {
 			b.Fatal(err)
 		}
@@ -82,37 +98,13 @@ func BenchmarkNullRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	tcpDur := time.Since(start)
-	b.ReportMetric(float64(tcpDur.Nanoseconds())/float64(b.N), "tcp_ns/op")
-	b.ReportMetric(float64(rpcDur)/float64(tcpDur), "ratio_vs_tcp")
-}
-
-// BenchmarkCallWithDeadline is the same NULL round trip with a deadline
-// context, the way transports call (it adds the write-deadline hooks).
-func BenchmarkCallWithDeadline(b *testing.B) {
-	srv := NewServer()
-	srv.Register(testProg, 1, func(ctx context.Context, req *Request, res []byte) ([]byte, error) { return res, nil })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
+	for range 100 {
+		call()
+		bare()
 	}
-	served := make(chan struct{})
-	go func() { defer close(served); _ = srv.Serve(l) }()
-	defer func() { srv.Close(); <-served }()
-	c, err := Dial(context.Background(), "tcp", l.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
 	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if err := c.Call(ctx, testProg, 1, 0, nil, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	r := benchutil.Compare(b, bare, call)
+	benchutil.ReportLatency(b, r, "tcp")
 }
 
 var benchData = make([]byte, 1024)

@@ -398,6 +398,7 @@ func (c *Client) write(ctx context.Context, msg []byte) error {
 	if err := c.wwatch.arm(ctx); err != nil {
 		return transport.NetError("rpc send", err)
 	}
+	defer c.wwatch.disarm()
 	var n int
 	var err error
 	for {

@@ -80,6 +80,7 @@ func (c *Client) readReplies(ctx context.Context, xid uint32, p *pendingCall) er
 			if cerr := ctxEnded(ctx); cerr != nil && (isTimeout(err) || errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrAborted)) {
 				// This call is over; the stream is intact (the record
 				// reader resumes where it stopped) for the next holder.
+				c.rwatch.disarm()
 				c.mu.Lock()
 				_, mine := c.pending[xid]
 				delete(c.pending, xid)
@@ -99,6 +100,7 @@ func (c *Client) readReplies(ctx context.Context, xid uint32, p *pendingCall) er
 				continue
 			}
 			c.fail(readErr(err))
+			c.rwatch.disarm()
 			c.mu.Lock()
 			c.reading = false
 			c.mu.Unlock()
@@ -136,6 +138,7 @@ func (c *Client) route(rec []byte, xid uint32, p *pendingCall) (done bool, err e
 		q.done <- res
 		return false, nil
 	}
+	c.rwatch.disarm()
 	c.mu.Lock()
 	c.reading = false
 	c.wakeOneLocked()

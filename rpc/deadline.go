@@ -20,19 +20,16 @@ var pastTime = time.Unix(1, 0)
 // blocked read or write even if ctx.Done() is never closed; a deadline
 // equal to the one already set is not set again, since setting one arms a
 // runtime timer. A cancellation of ctx becomes a past deadline through a
-// context.AfterFunc registration, which is kept for as long as successive
-// calls use a context with the same Done channel (one context for many
-// calls is common): registering anew per call would cost allocations, and
-// for contexts outside the standard library a goroutine.
-//
-// Keeping the registration suits long-lived contexts, and the context
-// transports pass (one per client, see transport/vxi11); a caller that
-// cancels a per-call context after each call pays for the callback
-// goroutine that the cancellation then starts.
+// context.AfterFunc registration that lasts one operation (arm to
+// disarm): callers usually cancel a per-call context right after the
+// call, and a registration left in place would then start a goroutine for
+// nothing, which costs far more (a thread wake-up) than registering again.
+// Reusable contexts with their own AfterFunc method are the exception
+// (see disarm).
 //
 // Only one goroutine uses a direction at a time (the writer holding the
 // write lock, the reader holding the reader token), but a late callback of
-// an old registration may run concurrently, hence the mutex.
+// an earlier registration may run concurrently, hence the mutex.
 type watcher struct {
 	nc   net.Conn
 	read bool
@@ -96,6 +93,30 @@ func (w *watcher) onDone() {
 		_ = w.setDeadline(pastTime)
 		w.dl = pastTime
 	}
+	w.mu.Unlock()
+}
+
+// afterFuncer is what context.AfterFunc looks for in a context type of
+// its own to register without a goroutine.
+type afterFuncer interface {
+	AfterFunc(func()) func() bool
+}
+
+// disarm drops the registration at the end of an operation, except on a
+// context with an AfterFunc method: such a context is made to be reused
+// (as transport/vxi11 reuses one per client for all its calls), and its
+// registration is kept for as long as its Done channel is the same.
+func (w *watcher) disarm() {
+	w.mu.Lock()
+	if _, keep := w.ctx.(afterFuncer); keep {
+		w.mu.Unlock()
+		return
+	}
+	if w.stop != nil {
+		w.stop()
+		w.stop = nil
+	}
+	w.ctx, w.done = nil, nil
 	w.mu.Unlock()
 }
 

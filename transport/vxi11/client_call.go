@@ -20,11 +20,44 @@ import (
 
 // callCtx is the context the core RPCs run under.
 type callCtx struct {
-	mu   sync.Mutex
-	dl   time.Time     // deadline of the call (zero: none)
-	can  bool          // the call can be given up: Done is non-nil
-	done chan struct{} // closed when the aborter gives the call up
-	err  error         // set with done closed
+	mu    sync.Mutex
+	dl    time.Time     // deadline of the call (zero: none)
+	can   bool          // the call can be given up: Done is non-nil
+	done  chan struct{} // closed when the aborter gives the call up
+	err   error         // set with done closed
+	after []afterFn     // registered by AfterFunc
+	seq   uint64
+}
+
+type afterFn struct {
+	id uint64
+	f  func()
+}
+
+// AfterFunc makes context.AfterFunc on the call context (which the RPC
+// client does for every call) a list entry rather than a goroutine that
+// waits on Done, as it would be for a context type of its own otherwise.
+func (c *callCtx) AfterFunc(f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		go f()
+		return func() bool { return false }
+	}
+	c.seq++
+	id := c.seq
+	c.after = append(c.after, afterFn{id: id, f: f})
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, a := range c.after {
+			if a.id == id {
+				c.after = append(c.after[:i], c.after[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}
 }
 
 func (c *callCtx) Deadline() (time.Time, bool) {
@@ -68,6 +101,13 @@ func (c *callCtx) giveUp() {
 	if c.err == nil {
 		c.err = context.Canceled
 		close(c.done)
+		for _, a := range c.after {
+			// Not called under c.mu: the context package's callbacks
+			// call Err.
+			go a.f()
+		}
+		clear(c.after)
+		c.after = c.after[:0]
 	}
 	c.mu.Unlock()
 }
