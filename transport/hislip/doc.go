@@ -12,8 +12,8 @@
 // TLS on both channels (AsyncStartTLS/StartTLS, AsyncEndTLS/EndTLS), can
 // mandate it ([Server.RequireEncryption]) or ask for it at once
 // ([Server.InitialEncryption]), and can require a SASL authentication
-// (PLAIN with [Server.Authenticate], ANONYMOUS with
-// [Server.AllowAnonymous]). Clients use [WithTLS], [WithCredentials] and
+// (SCRAM-SHA-256 and PLAIN with [Server.Password], PLAIN with
+// [Server.Authenticate], ANONYMOUS with [Server.AllowAnonymous]). Clients use [WithTLS], [WithCredentials] and
 // [WithAnonymous], or [Client.StartTLS] and [Client.EndTLS] later. The 2.0
 // specification text was not available: each wire choice and its source
 // (MSL-Equipment, lxi-rs, or our own where both are silent) is recorded in

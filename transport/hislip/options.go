@@ -99,8 +99,9 @@ func WithTLS(cfg *tls.Config) Option {
 	return func(c *config) { c.useTLS, c.tls = true, cfg }
 }
 
-// WithCredentials authenticates the session with SASL PLAIN after TLS is
-// up (Dial refuses to send a password over a clear-text channel). The
+// WithCredentials authenticates the session with SASL after
+// initialization (and TLS, when used): SCRAM-SHA-256 when the server offers
+// it, else PLAIN, which Dial sends over an encrypted channel only. The
 // credentials are never logged.
 func WithCredentials(user, password string) Option {
 	return func(c *config) { c.user, c.password = user, password }
