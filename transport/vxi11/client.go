@@ -261,8 +261,13 @@ func (c *Client) do(ctx context.Context, op string, proc uint32, args rpc.Append
 
 // callReused makes the RPC under the Client's reused call context.
 func (c *Client) callReused(ctx context.Context, dl time.Time, hasDL bool, proc uint32, args rpc.Appender, res rpc.Decodable) error {
+	// With a cancellable ctx (every context with a deadline from package
+	// context), the call needs no deadline of its own: the end of ctx
+	// starts the aborter, which gives the call up TimeoutGrace later at
+	// the latest. Without one, the RPC client enforces the deadline,
+	// which costs setting socket deadlines on every call.
 	var cdl time.Time
-	if hasDL {
+	if hasDL && ctx.Done() == nil {
 		cdl = dl.Add(c.opts.TimeoutGrace)
 	}
 	c.cctx.reset(cdl, ctx.Done() != nil)
