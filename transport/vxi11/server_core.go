@@ -49,18 +49,25 @@ func (s *Server) dispatch(ctx context.Context, cc *coreConn, proc uint32, d *rpc
 		r := s.createLink(ctx, cc, &p)
 		return r.AppendXDR(res), nil
 	case ProcDeviceWrite:
-		var p DeviceWriteParms
-		if err := decodeArgs(d, &p); err != nil {
-			return nil, err
+		// The connection's scratch arguments: calls on one connection
+		// come one after the other, and a local would escape (one
+		// allocation per call).
+		p := &cc.wp
+		*p = DeviceWriteParms{}
+		err := decodeArgs(d, p)
+		if err == nil {
+			r := s.deviceWrite(ctx, cc, p)
+			res = r.AppendXDR(res)
 		}
-		r := s.deviceWrite(ctx, cc, &p)
-		return r.AppendXDR(res), nil
+		p.Data = nil // aliases the receive buffer
+		return res, err
 	case ProcDeviceRead:
-		var p DeviceReadParms
-		if err := decodeArgs(d, &p); err != nil {
+		p := &cc.rp
+		*p = DeviceReadParms{}
+		if err := decodeArgs(d, p); err != nil {
 			return nil, err
 		}
-		return s.deviceRead(ctx, cc, &p, res), nil
+		return s.deviceRead(ctx, cc, p, res), nil
 	case ProcDeviceReadSTB, ProcDeviceTrigger, ProcDeviceClear, ProcDeviceRemote, ProcDeviceLocal:
 		var p DeviceGenericParms
 		if err := decodeArgs(d, &p); err != nil {

@@ -22,6 +22,11 @@ type coreConn struct {
 	links  map[LinkID]*link
 	intr   *intrChan
 	closed bool
+
+	// Scratch arguments of device_write and device_read, used by the
+	// connection's handler only.
+	wp DeviceWriteParms
+	rp DeviceReadParms
 }
 
 // link is one create_link. Its lock owner identity is the *link itself.
