@@ -29,6 +29,7 @@ const (
 type netnsResult struct {
 	Find  []Found
 	Probe []Found
+	V6    []Found // browse over IPv6 multicast only
 	Err   string
 }
 
@@ -49,7 +50,7 @@ func netnsHelperMain() int {
 			HiSLIPService("nsA hislip", 4880, "hislip1"),
 			SocketService("nsA socket", 5025),
 			VXI11Service("nsA vxi", 1024),
-		}, AnnounceOptions{Interfaces: []string{iface}, Network: "udp4", HostName: "nsa", NoProbe: true})
+		}, AnnounceOptions{Interfaces: []string{iface}, HostName: "nsa", NoProbe: true})
 		if err != nil {
 			fmt.Println("ERR", err)
 			return 1
@@ -105,6 +106,10 @@ func netnsHelperMain() int {
 		if r.Probe, err = ProbeVXI11(context.Background(), opts); err != nil {
 			r.Err += err.Error()
 		}
+		opts.Network, opts.Services = "udp6", []string{ServiceHiSLIP}
+		if r.V6, err = BrowseMDNS(context.Background(), opts); err != nil {
+			r.Err += err.Error()
+		}
 		_ = json.NewEncoder(os.Stdout).Encode(r)
 		return 0
 	}
@@ -145,6 +150,10 @@ func TestNetnsMulticast(t *testing.T) {
 		{"-n", nsA, "link", "add", "gva0", "type", "veth", "peer", "name", "gvb0", "netns", nsB},
 		{"-n", nsA, "addr", "add", "10.231.77.1/24", "dev", "gva0"},
 		{"-n", nsB, "addr", "add", "10.231.77.2/24", "dev", "gvb0"},
+		// Explicit IPv6 addresses, usable at once (no DAD), rather than
+		// waiting for the link-local ones to appear.
+		{"-n", nsA, "addr", "add", "fd00:231:77::1/64", "dev", "gva0", "nodad"},
+		{"-n", nsB, "addr", "add", "fd00:231:77::2/64", "dev", "gvb0", "nodad"},
 		{"-n", nsA, "link", "set", "gva0", "up"},
 		{"-n", nsB, "link", "set", "gvb0", "up"},
 		{"-n", nsA, "link", "set", "lo", "up"},
@@ -206,6 +215,11 @@ func TestNetnsMulticast(t *testing.T) {
 	assert.True(t, ok, "%+v", r.Find)
 	assert.Equal(t, "nsA vxi", vx.Name)
 	assert.Len(t, r.Find, 3)
+
+	// The IPv6-only browse reaches the same responder over [ff02::fb];
+	// the IPv4 address from its additional records is still preferred.
+	require.Len(t, r.V6, 1, "%+v", r.V6)
+	assert.Equal(t, "TCPIP::10.231.77.1::hislip1,4880::INSTR", r.V6[0].Resource)
 
 	require.Len(t, r.Probe, 1, "%+v", r.Probe)
 	assert.Equal(t, Found{Resource: "TCPIP::10.231.77.1::inst0::INSTR", Protocol: ProtoVXI11, Host: "10.231.77.1", Port: 1024, Service: "portmap"}, r.Probe[0])
