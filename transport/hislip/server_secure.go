@@ -210,7 +210,6 @@ func (s *session) startSyncTLS(br *bufio.Reader) *bufio.Reader {
 	}
 	s.mu.Lock()
 	s.sec.syncTLS = true
-	s.tlsInfo = tls.VersionName(tc.ConnectionState().Version)
 	s.mu.Unlock()
 	s.debug("hislip: sync channel encrypted", "tls", tls.VersionName(tc.ConnectionState().Version))
 	return bufio.NewReaderSize(tc, 64<<10)
@@ -266,6 +265,10 @@ func (s *session) handleSecureAsync(m Message) error {
 	s.abr = bufio.NewReaderSize(tc, 4096)
 	s.mu.Lock()
 	s.sec.asyncTLS = true
+	// Set here, not after the sync handshake: the server's side of that
+	// may still run when the client, done with its side, already asks
+	// for descriptors on this channel.
+	s.tlsInfo = tls.VersionName(tc.ConnectionState().Version)
 	s.mu.Unlock()
 	return nil // hs closes now, after asyncTLS is set
 }
@@ -445,6 +448,7 @@ func (s *session) endAsyncTLS(m Message) error {
 	s.abr = s.rawAbr
 	s.mu.Lock()
 	s.sec.asyncTLS = false
+	s.tlsInfo = ""
 	s.mu.Unlock()
 	return nil
 }
@@ -475,7 +479,6 @@ func (s *session) endSyncTLS(br *bufio.Reader) *bufio.Reader {
 	}
 	s.mu.Lock()
 	s.sec.syncTLS = false
-	s.tlsInfo = ""
 	s.mu.Unlock()
 	s.debug("hislip: session back to clear text")
 	return s.rawSyncBr
