@@ -8,6 +8,7 @@ import (
 
 	"github.com/govisa/govisa/conformance"
 	"github.com/govisa/govisa/sim"
+	_ "github.com/govisa/govisa/sim/simvisa"
 	"github.com/govisa/govisa/transport"
 	"github.com/govisa/govisa/visa"
 	"github.com/stretchr/testify/assert"
@@ -81,7 +82,7 @@ var socketNA = []string{"read/end", "write/send-end", "block/indefinite", "devic
 
 // Defects the suite found in code outside this package (reported).
 const (
-	bugSuppressEND = "visa: ConnLibrary passes VI_ATTR_SUPPRESS_END_EN only as a hint to the transport; transports with a real END still end the read on it (session.readLocked)"
+	bugSuppressEND = "vxi11, hislip: the clients end a read on END even when ReadOptions.SuppressEND (VI_ATTR_SUPPRESS_END_EN) is set; the @sim transport honours it"
 	bugIndefinite  = "visa: readBlockLocked ignores that the header read already ended on END, so readIndefiniteLocked waits for more data (values.go)"
 	bugVXI11Shared = "visa/vxi11: VXI-11 has no shared device locks and ConnLibrary.Lock fails with VI_ERROR_NSUP_OPER instead of keeping the shared lock in-process"
 	bugHiSLIPRQS   = "hislip: the status byte read after an AsyncServiceRequest lacks RQS (bit 6)"
@@ -92,16 +93,6 @@ const (
 func TestSuiteSOCKET(t *testing.T) {
 	s := serveSocket(t, sim.NewTestInstrument())
 	requirePass(t, runSuite(t, testDialer{}, s.name, s.proxy.DropAll), nil, socketNA...)
-}
-
-func TestSuiteSOCKETNative(t *testing.T) {
-	s := serveSocket(t, sim.NewTestInstrument())
-	rm, err := visa.NewResourceManager("")
-	require.NoError(t, err)
-	defer rm.Close()
-	rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: s.name, Disconnect: s.proxy.DropAll, Long: *long})
-	require.Empty(t, rep.Error)
-	requirePass(t, rep, nil, socketNA...)
 }
 
 func TestSuiteVXI11(t *testing.T) {
@@ -125,3 +116,50 @@ func TestSuiteHiSLIPOverlapped(t *testing.T) {
 }
 
 var _ transport.Device = (*sim.TestInstrument)(nil)
+
+// The same suite through the native backend ("@go"), which programs use.
+func TestSuiteNative(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		serve func(testing.TB, transport.Device) served
+		na    []string
+		kf    known
+	}{
+		{"SOCKET", serveSocket, socketNA, nil},
+		{"VXI-11", serveVXI11, nil, known{"read/suppress-end": bugSuppressEND, "block/indefinite": bugIndefinite, "lock/shared": bugVXI11Shared}},
+		{"HiSLIP", serveHiSLIP, nil, known{"read/suppress-end": bugSuppressEND, "block/indefinite": bugIndefinite,
+			"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.serve(t, sim.NewTestInstrument())
+			rm, err := visa.NewResourceManager("")
+			require.NoError(t, err)
+			defer rm.Close()
+			rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: s.name, Disconnect: s.proxy.DropAll, Long: *long})
+			require.Empty(t, rep.Error)
+			requirePass(t, rep, tc.kf, tc.na...)
+		})
+	}
+}
+
+// The @sim backend's copies of the test instrument.
+func TestSuiteSim(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		na   []string
+		kf   known
+	}{
+		{"TCPIP0::localhost::5025::SOCKET", append([]string{"session/connection-loss"}, socketNA...), nil},
+		{"TCPIP0::localhost::hislip0::INSTR", []string{"session/connection-loss"}, known{"block/indefinite": bugIndefinite}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rm, err := visa.NewResourceManager("@sim")
+			require.NoError(t, err)
+			defer rm.Close()
+			rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: tc.name, Long: *long,
+				NewRM: func() (*visa.ResourceManager, error) { return visa.NewResourceManagerFor(rm.Library()) }})
+			require.Empty(t, rep.Error)
+			requirePass(t, rep, tc.kf, tc.na...)
+		})
+	}
+}
