@@ -3,7 +3,6 @@ package hislip
 import (
 	"bufio"
 	"context"
-	"io"
 	"net"
 	"testing"
 	"time"
@@ -102,12 +101,14 @@ func benchQuery(b *testing.B, c *Client) {
 }
 
 // BenchmarkBlockRead64MiB reads a 64 MiB response and compares the
-// throughput with streaming 64 MiB over bare TCP in the same run.
+// throughput with streaming 64 MiB over bare TCP, interleaved by
+// benchutil.Compare.
 func BenchmarkBlockRead64MiB(b *testing.B) {
 	const size = 64 << 20
 	env := startServer(b, nil)
 	c := dial(b, env.addr, "hislip0", WithMaxMessageKB(1024))
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
 	buf := make([]byte, 1<<20)
 	tcp := tcpBaseline(b, func(conn net.Conn) {
 		chunk := make([]byte, 1<<20)
@@ -124,11 +125,7 @@ func BenchmarkBlockRead64MiB(b *testing.B) {
 			}
 		}
 	})
-	b.SetBytes(size)
-	b.ResetTimer()
-	var hs, raw time.Duration
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
+	ours := func() {
 		if _, err := c.Write(ctx, []byte("BLOCK? 67108864\n"), true); err != nil {
 			b.Fatal(err)
 		}
@@ -146,28 +143,22 @@ func BenchmarkBlockRead64MiB(b *testing.B) {
 		if got != size {
 			b.Fatalf("got %d", got)
 		}
-		hs += time.Since(start)
-		start = time.Now()
+	}
+	baseline := func() {
 		if _, err := tcp.Write([]byte{1}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := io.ReadFull(tcp, make([]byte, 0)); err != nil {
-			b.Fatal(err)
-		}
-		for got = 0; got < size; {
+		for got := 0; got < size; {
 			n, err := tcp.Read(buf)
 			if err != nil {
 				b.Fatal(err)
 			}
 			got += n
 		}
-		raw += time.Since(start)
 	}
-	b.StopTimer()
-	mib := float64(size) / (1 << 20) * float64(b.N)
-	b.ReportMetric(mib/hs.Seconds(), "hislip_MiB/s")
-	b.ReportMetric(mib/raw.Seconds(), "tcp_MiB/s")
-	b.ReportMetric(raw.Seconds()/hs.Seconds(), "ratio_vs_tcp")
+	b.SetBytes(size)
+	r := benchutil.Compare(b, baseline, ours)
+	benchutil.ReportThroughput(b, r, size, "tcp")
 }
 
 // BenchmarkOverlappedPipelined compares queries per second with 16
