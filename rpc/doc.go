@@ -35,7 +35,10 @@
 //
 // [Dial] or [NewClient] give a [Client] over TCP (record marking) or UDP
 // (one datagram per message, retransmitted until the context ends). Calls
-// may be issued concurrently; replies are matched by xid.
+// may be issued concurrently; replies are matched by xid. Over TCP the
+// callers read the connection themselves, one at a time, so that a lone
+// call reads its own reply without a goroutine hand-off; the
+// [RecordReader] reads ahead, so that a short reply costs one read.
 //
 // [NewServer] gives a [Server]; [Server.Register] binds a program and
 // version to a [Handler]. [Server.Serve] accepts TCP connections (one
