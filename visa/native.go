@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/govisa/govisa/transport"
 	"github.com/govisa/govisa/transport/asrl"
+	"github.com/govisa/govisa/transport/discovery"
 	"github.com/govisa/govisa/transport/gpib/linuxgpib"
 	"github.com/govisa/govisa/transport/gpib/prologix"
 	"github.com/govisa/govisa/transport/hislip"
@@ -36,14 +39,37 @@ func (nativeBackend) Info() BackendInfo { return NewNativeDialer().Info() }
 // adapters opened as PRLGX INTFC resources: while one is open as board N,
 // GPIBN::pad::INSTR resources are reached through it (as pyvisa-py does);
 // otherwise GPIB goes to the linux-gpib board /dev/gpibN.
+//
+// Network discovery (mDNS/DNS-SD for HiSLIP, VXI-11 and SCPI-raw services,
+// and the VXI-11 portmapper probe) is off unless Discovery is set, because
+// it multicasts and broadcasts on the machine's networks: NewNativeDialer
+// turns it on when the GOVISA_DISCOVERY environment variable is "all" (every
+// interface) or a comma-separated list of interface names, and
+// `govisa list --network` does the same.
 type NativeDialer struct {
+	// Discovery, when non-nil, makes List search the network with these
+	// options in addition to enumerating serial ports.
+	Discovery *discovery.Options
+
 	mu       sync.Mutex
 	prologix map[int]*prologix.Adapter
 }
 
+// DiscoveryEnv names the environment variable that turns network discovery
+// on in the native backend: "all" or a list of interface names.
+const DiscoveryEnv = "GOVISA_DISCOVERY"
+
 // NewNativeDialer returns a dialer for the native backend.
 func NewNativeDialer() *NativeDialer {
-	return &NativeDialer{prologix: map[int]*prologix.Adapter{}}
+	d := &NativeDialer{prologix: map[int]*prologix.Adapter{}}
+	if v := strings.TrimSpace(os.Getenv(DiscoveryEnv)); v != "" {
+		opts := &discovery.Options{}
+		if v != "all" {
+			opts.Interfaces = strings.Split(v, ",")
+		}
+		d.Discovery = opts
+	}
+	return d
 }
 
 // Info reports which interface types the native backend supports here.
@@ -78,16 +104,30 @@ func versionString(v uint32) string {
 	return strconv.Itoa(int(v>>20)) + "." + strconv.Itoa(int(v>>8&0xFFF)) + "." + strconv.Itoa(int(v&0xFF))
 }
 
-// List finds serial ports. Network discovery (VXI-11 broadcast, mDNS)
-// arrives with its package.
-func (*NativeDialer) List(context.Context) ([]string, error) {
-	ports, err := asrl.List()
-	if err != nil {
-		return nil, nil // no serial enumeration on this system is not an error
+// List enumerates serial ports and, when Discovery is set, searches the
+// network concurrently under ctx's deadline (or Discovery.Timeout).
+func (d *NativeDialer) List(ctx context.Context) ([]string, error) {
+	var out []string
+	var found []discovery.Found
+	var ferr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if d.Discovery != nil {
+			found, ferr = discovery.Find(ctx, *d.Discovery)
+		}
+	}()
+	if ports, err := asrl.List(); err == nil { // no serial enumeration here is not an error
+		for _, p := range ports {
+			out = append(out, p.ResourceName())
+		}
 	}
-	out := make([]string, 0, len(ports))
-	for _, p := range ports {
-		out = append(out, p.ResourceName())
+	<-done
+	for _, f := range found {
+		out = append(out, f.Resource)
+	}
+	if ferr != nil && len(out) == 0 {
+		return nil, ferr
 	}
 	return out, nil
 }
