@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -90,6 +91,16 @@ func TestCLI(t *testing.T) {
 		out, err := run("query", "TCPIP::127.0.0.1::1::SOCKET", "*IDN?")
 		require.Error(t, err)
 		assert.Contains(t, out, "VI_ERROR_RSRC_NFOUND")
+	})
+	t.Run("list json", func(t *testing.T) {
+		out, err := run("list", "--json", "?*")
+		require.NoError(t, err, out)
+		var entries []struct{ Resource, Interface, Class string }
+		require.NoError(t, json.Unmarshal([]byte(out), &entries), out)
+		for _, e := range entries {
+			assert.NotEmpty(t, e.Resource)
+			assert.NotEmpty(t, e.Class)
+		}
 	})
 	t.Run("info", func(t *testing.T) {
 		out, err := run("info")

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/govisa/govisa/transport/discovery"
 	"github.com/govisa/govisa/visa"
 )
 
@@ -44,10 +47,28 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	backend := fs.String("backend", "", `backend: "" (native), "@sim", ...`)
+	network := fs.Bool("network", false, "also search the network (mDNS/DNS-SD and the VXI-11 portmapper probe); native backend only")
+	ifaces := fs.String("iface", "", "with --network: comma-separated interfaces to search (default: all multicast/broadcast-capable)")
+	timeout := fs.Duration("timeout", time.Second, "how long network discovery listens for answers")
+	asJSON := fs.Bool("json", false, "print a JSON array of {resource, interface, board, class}")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rm, err := visa.NewResourceManager(*backend)
+	var rm *visa.ResourceManager
+	var err error
+	if *network {
+		if *backend != "" && *backend != "@go" {
+			return errors.New("--network needs the native backend")
+		}
+		d := visa.NewNativeDialer()
+		d.Discovery = &discovery.Options{Timeout: *timeout}
+		if *ifaces != "" {
+			d.Discovery.Interfaces = strings.Split(*ifaces, ",")
+		}
+		rm, err = visa.NewResourceManagerFor(visa.NewConnLibrary(d, nil))
+	} else {
+		rm, err = visa.NewResourceManager(*backend)
+	}
 	if err != nil {
 		return err
 	}
@@ -56,12 +77,33 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() > 0 {
 		query = fs.Arg(0)
 	}
-	names, err := rm.ListResources(ctx, query)
+	lctx, cancel := context.WithTimeout(ctx, *timeout+5*time.Second)
+	defer cancel()
+	names, err := rm.ListResources(lctx, query)
 	if err != nil && !errors.Is(err, visa.ErrResourceNFound) {
 		return err
 	}
-	for _, n := range names {
-		fmt.Fprintln(stdout, n)
+	if !*asJSON {
+		for _, n := range names {
+			fmt.Fprintln(stdout, n)
+		}
+		return nil
 	}
-	return nil
+	type entry struct {
+		Resource  string `json:"resource"`
+		Interface string `json:"interface"`
+		Board     int    `json:"board"`
+		Class     string `json:"class"`
+	}
+	out := []entry{}
+	for _, n := range names {
+		e := entry{Resource: n}
+		if info, err := rm.ResourceInfo(n); err == nil {
+			e.Interface, e.Board, e.Class = info.InterfaceType.String(), info.InterfaceBoard, string(info.ResourceClass)
+		}
+		out = append(out, e)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
