@@ -2,6 +2,7 @@ package visa
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -50,6 +51,14 @@ type NativeDialer struct {
 	// Discovery, when non-nil, makes List search the network with these
 	// options in addition to enumerating serial ports.
 	Discovery *discovery.Options
+	// HiSLIPTLS, when set, makes HiSLIP sessions start TLS (HiSLIP 2.0)
+	// with this configuration; without it a session still starts TLS when
+	// the server requires encryption, trusting the system pool.
+	HiSLIPTLS *tls.Config
+	// HiSLIPCredentials, when set, returns the SASL user and password for
+	// a HiSLIP host (PLAIN is only sent over TLS; SCRAM-SHA-256 is used
+	// when the server offers it). ok false means no credentials.
+	HiSLIPCredentials func(host string) (user, password string, ok bool)
 
 	mu       sync.Mutex
 	prologix map[int]*prologix.Adapter
@@ -77,7 +86,7 @@ func (*NativeDialer) Info() BackendInfo {
 	caps := []Capability{
 		{Name: "TCPIP SOCKET", Usable: true},
 		{Name: "TCPIP INSTR (VXI-11)", Usable: true},
-		{Name: "TCPIP INSTR (HiSLIP)", Usable: true, Reason: "HiSLIP 1.1; 2.0 TLS/SASL not yet"},
+		{Name: "TCPIP INSTR (HiSLIP)", Usable: true, Reason: "HiSLIP 2.0 with TLS and SASL (PLAIN, ANONYMOUS, SCRAM-SHA-256)"},
 		{Name: "ASRL INSTR", Usable: true},
 		{Name: "PRLGX-TCPIP/PRLGX-ASRL INTFC", Usable: true, Reason: "GPIBn::pad::INSTR goes through an open Prologix INTFC of board n"},
 		{Name: "GPIB INSTR (linux-gpib)", Usable: runtime.GOOS == "linux", Reason: gpibReason()},
@@ -153,6 +162,14 @@ func (d *NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrSto
 		}
 		if v, _ := attrs.Get(VI_ATTR_TCPIP_HISLIP_OVERLAP_EN); v == true {
 			opts = append(opts, hislip.WithOverlapped(true))
+		}
+		if d.HiSLIPTLS != nil {
+			opts = append(opts, hislip.WithTLS(d.HiSLIPTLS))
+		}
+		if d.HiSLIPCredentials != nil {
+			if user, pass, ok := d.HiSLIPCredentials(rn.Host); ok {
+				opts = append(opts, hislip.WithCredentials(user, pass))
+			}
 		}
 		c, err := hislip.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), rn.LANDevice, opts...)
 		if err != nil {

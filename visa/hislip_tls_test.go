@@ -1,0 +1,99 @@
+package visa_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/govisa/govisa/sim"
+	"github.com/govisa/govisa/transport"
+	"github.com/govisa/govisa/transport/hislip"
+	"github.com/govisa/govisa/visa"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// selfSigned returns a server certificate for 127.0.0.1 and a pool that
+// trusts it, generated for this test only.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "govisa test"},
+		NotBefore:             time.Now().Add(-time.Minute),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
+}
+
+// TestHiSLIPSecureThroughFrontend: a HiSLIP 2.0 server that mandates
+// encryption and authentication is reached through the native backend with
+// TLS and SASL credentials, and refused without credentials.
+func TestHiSLIPSecureThroughFrontend(t *testing.T) {
+	cert, pool := selfSigned(t)
+	srv := hislip.NewServer(map[string]transport.Device{"hislip0": sim.NewTestInstrument()})
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	srv.RequireEncryption = true
+	srv.RequireAuthentication = true
+	srv.Password = func(user string) (string, bool) { return "s3cret", user == "alice" }
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}()
+	name := "TCPIP0::127.0.0.1::hislip0," + strconv.Itoa(l.Addr().(*net.TCPAddr).Port) + "::INSTR"
+
+	open := func(user, pass string) (*visa.Resource, error) {
+		d := visa.NewNativeDialer()
+		d.HiSLIPTLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		if user != "" {
+			d.HiSLIPCredentials = func(string) (string, string, bool) { return user, pass, true }
+		}
+		rm, err := visa.NewResourceManagerFor(visa.NewConnLibrary(d, nil))
+		require.NoError(t, err)
+		t.Cleanup(func() { rm.Close() })
+		r, err := rm.OpenResource(bg, name, visa.WithTimeout(2*time.Second))
+		if err != nil {
+			return nil, err
+		}
+		_, err = r.Query(bg, "*IDN?")
+		return r, err
+	}
+	r, err := open("alice", "s3cret")
+	require.NoError(t, err)
+	v, err := r.GetAttribute(visa.VI_ATTR_TCPIP_HISLIP_VERSION)
+	require.NoError(t, err)
+	assert.Equal(t, uint32(2<<20), v, "HiSLIP 2.0 as a ViVersion")
+
+	_, err = open("alice", "wrong")
+	assert.Error(t, err, "a wrong password must not get through")
+	_, err = open("", "")
+	assert.Error(t, err, "no credentials must not get through when authentication is required")
+}
