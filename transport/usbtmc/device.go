@@ -45,9 +45,9 @@ type Device struct {
 	spill   []byte // response bytes read past a termination character
 	spillOK bool   // spill ends the response message
 	txd     uint32
-	scratch []byte
 
-	clearPending bool // INITIATE_CLEAR seen, CHECK_CLEAR_STATUS not yet SUCCESS
+	cancelBuild  context.CancelFunc // ends an instrument read for a request
+	clearPending bool               // INITIATE_CLEAR seen, CHECK_CLEAR_STATUS not yet SUCCESS
 	intr         chan [2]byte
 	stbBusy      bool
 	unsub        func()
@@ -112,6 +112,7 @@ func (d *Device) Close() error {
 		if d.unsub != nil {
 			d.unsub()
 		}
+		d.abortBuild()
 		d.wake()
 	}
 	return nil
@@ -122,6 +123,13 @@ func (d *Device) Notify(b1, b2 byte) {
 	select {
 	case d.intr <- [2]byte{b1, b2}:
 	default:
+	}
+}
+
+// abortBuild cancels a pending instrument read (d.mu held).
+func (d *Device) abortBuild() {
+	if d.cancelBuild != nil {
+		d.cancelBuild()
 	}
 }
 
@@ -251,10 +259,14 @@ func (d *Device) build(ctx context.Context, p []byte) (int, error) {
 	if d.o.SingleHeader {
 		limit = d.o.MaxTransfer
 	}
-	if cap(d.scratch) < limit {
-		d.scratch = make([]byte, limit)
+	// The transfer is built in place: header, data read straight from the
+	// instrument, alignment and anti-ZLP padding.
+	if cap(d.xfer) < HeaderSize+limit+8 {
+		d.xfer = make([]byte, 0, HeaderSize+limit+8)
 	}
-	data := d.scratch[:0]
+	buf := d.xfer[:HeaderSize+limit+8]
+	d.xfer, d.xoff = d.xfer[:0], 0
+	data := buf[HeaderSize:HeaderSize]
 	end := false
 	if len(d.spill) > 0 {
 		k := min(len(d.spill), limit)
@@ -262,14 +274,22 @@ func (d *Device) build(ctx context.Context, p []byte) (int, error) {
 		d.spill = d.spill[k:]
 		end = len(d.spill) == 0 && d.spillOK
 	}
-	gen := d.changed
+	// An abort or clear cancels the instrument read, so that a device
+	// goroutine blocked here does not swallow the next response.
+	rctx, cancel := context.WithCancel(ctx)
+	d.cancelBuild = cancel
+	defer func() { cancel(); d.cancelBuild = nil }()
+	req := d.req
 	for len(data) < limit && !end {
 		if len(data) > 0 && !d.o.SingleHeader && bytes.IndexByte(data, h.TermChar) >= 0 && h.TermCharOn {
 			break
 		}
 		d.mu.Unlock()
-		n, e, err := d.dev.Read(ctx, d.scratch[len(data):limit])
+		n, e, err := d.dev.Read(rctx, buf[HeaderSize+len(data):HeaderSize+limit])
 		d.mu.Lock()
+		if d.closed || d.req != req {
+			return 0, transport.Errorf("bulk_in", transport.ErrAborted, nil)
+		}
 		if err != nil {
 			if len(data) > 0 {
 				break // send what we have; the rest comes with the next request
@@ -278,9 +298,6 @@ func (d *Device) build(ctx context.Context, p []byte) (int, error) {
 		}
 		data = data[:len(data)+n]
 		end = e
-		if d.closed || d.changed != gen && d.req == nil {
-			return 0, transport.Errorf("bulk_in", transport.ErrAborted, nil)
-		}
 	}
 	var term bool
 	if h.TermCharOn && !d.o.SingleHeader {
@@ -299,12 +316,13 @@ func (d *Device) build(ctx context.Context, p []byte) (int, error) {
 	if term {
 		attr |= attrTermChar
 	}
-	x := appendHeader(d.xfer[:0], MsgDevDepIn, h.Tag, uint32(len(data)), attr, 0)
-	x = append(x, data...)
-	x = append(x, make([]byte, pad4(len(data)))...)
-	if !d.o.ZLP && len(x)%d.o.MaxPacket == 0 {
-		x = append(x, 0, 0, 0, 0) // avoid a zero-length packet (USBTMC §3.3)
+	appendHeader(buf[:0], MsgDevDepIn, h.Tag, uint32(len(data)), attr, 0)
+	total := HeaderSize + len(data) + pad4(len(data))
+	if !d.o.ZLP && total%d.o.MaxPacket == 0 {
+		total += 4 // avoid a zero-length packet (USBTMC §3.3)
 	}
+	x := buf[:total]
+	clear(x[HeaderSize+len(data):])
 	d.xfer, d.xoff, d.xtag, d.req, d.txd = x, 0, h.Tag, nil, 0
 	n := copy(p, x)
 	d.xoff = n

@@ -38,6 +38,7 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 	case ReqInitiateClear:
 		d.Stats.Clears++
 		d.outLeft, d.req, d.spill = 0, nil, nil
+		d.abortBuild()
 		d.clearPending = true
 		d.wake()
 		d.mu.Unlock()
@@ -66,11 +67,14 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 		switch {
 		case !busy:
 			return putStatus(data, StatusFailed, byte(value)), nil
-		case byte(value) != tag:
+		case byte(value) != tag && byte(value) != nextTag(tag):
+			// The Linux usbtmc driver records the bTag after incrementing
+			// it, so its auto-abort names the next tag; accept that too.
 			return putStatus(data, StatusTransferNotInProgress, tag), nil
 		}
 		d.Stats.AbortsIn++
 		d.req, d.spill = nil, nil
+		d.abortBuild()
 		d.xfer, d.xoff = d.xfer[:0], 0
 		d.zlp = true // end the aborted transfer with a short packet
 		d.wake()

@@ -21,7 +21,7 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		maxTransfer:  256 << 10,
+		maxTransfer:  1 << 20,
 		abortTimeout: 500 * time.Millisecond,
 		pollInterval: 10 * time.Millisecond,
 		ren:          true,
@@ -29,7 +29,7 @@ func defaultConfig() config {
 }
 
 // WithMaxTransfer sets the largest bulk transfer, in bytes, header and
-// padding included (default 256 KiB, minimum 1 KiB). Writes are split into
+// padding included (default 1 MiB, minimum 1 KiB). Writes are split into
 // DEV_DEP_MSG_OUT transfers of at most this size and each
 // REQUEST_DEV_DEP_MSG_IN asks for at most this much; it is also the size of
 // the Conn's one receive buffer, so no read is ever sized by the device.

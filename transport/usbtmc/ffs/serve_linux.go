@@ -134,6 +134,7 @@ func (f *Function) control() {
 			}
 			d := data[:min(int(ev.Length), len(data))]
 			k, err := f.dev.Control(f.ctx, ev.RequestType, ev.Request, ev.Value, ev.Index, d)
+			f.log.Debug("ffs: setup", "type", ev.RequestType, "req", ev.Request, "value", ev.Value, "index", ev.Index, "answer", d[:k], "err", err)
 			if err != nil {
 				ep0.Read(nil) // stall the IN request
 				continue
@@ -171,6 +172,7 @@ func (f *Function) bulkOut() {
 			continue
 		}
 		left := transferLen(buf[:n]) - int64(n)
+		f.log.Debug("ffs: bulk out", "head", buf[:min(n, 16)], "len", n, "left", left)
 		if _, err := f.dev.BulkOut(f.ctx, 1, buf[:n]); err != nil {
 			f.log.Debug("ffs: bulk out message", "err", err)
 		}
@@ -202,6 +204,7 @@ func (f *Function) bulkIn() {
 			}
 			continue
 		}
+		f.log.Debug("ffs: bulk in", "head", buf[:min(n, 16)], "len", n)
 		for {
 			_, err := ep.Write(buf[:n])
 			if err == nil || f.ctx.Err() != nil || !retryable(err) || !f.pause() {

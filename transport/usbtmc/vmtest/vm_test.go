@@ -93,9 +93,13 @@ func runVM(t testing.TB) string {
 	initrd := buildInitramfs(t, cache)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	cmdline := "console=ttyS0 quiet panic=-1"
+	if os.Getenv("GOVISA_USBVM_DEBUG") == "1" {
+		cmdline += " govisa.debug=1"
+	}
 	args := []string{"-m", "512", "-smp", "1", "-accel", "tcg", "-nographic", "-no-reboot", "-nic", "none",
 		"-kernel", filepath.Join(cache, "vmlinuz"), "-initrd", initrd,
-		"-append", "console=ttyS0 quiet panic=-1"}
+		"-append", cmdline}
 	cmd := exec.CommandContext(ctx, qemu, args...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
@@ -117,6 +121,9 @@ func TestUSBVM(t *testing.T) {
 		t.Skip("boots a VM")
 	}
 	out := runVM(t)
+	if os.Getenv("GOVISA_USBVM_DEBUG") == "1" {
+		t.Log(out)
+	}
 	var done bool
 	sc := bufio.NewScanner(strings.NewReader(out))
 	seen := map[string]bool{}

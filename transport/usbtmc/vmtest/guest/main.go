@@ -13,6 +13,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,9 @@ func main() {
 		if r := recover(); r != nil {
 			fail("panic", "%v", r)
 		}
+		if failed > 0 {
+			dmesg()
+		}
 		fmt.Printf("GOVISA-USBVM DONE pass=%d fail=%d\n", passed, failed)
 		unix.Sync()
 		unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
@@ -96,8 +100,12 @@ func setup() error {
 	if err != nil {
 		return err
 	}
+	var log *slog.Logger
+	if cmdline, _ := os.ReadFile("/proc/cmdline"); strings.Contains(string(cmdline), "govisa.debug=1") {
+		log = slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	inst := sim.NewTestInstrument()
-	if _, err := ffs.Serve(mounts[0], ffs.USB488, usbtmc.NewDevice(inst, usbtmc.DeviceOptions{}), nil); err != nil {
+	if _, err := ffs.Serve(mounts[0], ffs.USB488, usbtmc.NewDevice(inst, usbtmc.DeviceOptions{}), log); err != nil {
 		return fmt.Errorf("serve usbtmc: %w", err)
 	}
 	// A second instrument behind plain bulk pipes: the raw-transfer baseline.
@@ -136,4 +144,27 @@ func lsusb() {
 		names = append(names, e.Name())
 	}
 	fmt.Printf("guest: usb devices %s\n", strings.Join(names, " "))
+}
+
+// dmesg prints the kernel's USB messages after a failure.
+func dmesg() {
+	// Raw syscalls: an os.File would park a non-blocking read in the
+	// poller instead of returning EAGAIN at the end of the log.
+	fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil || n <= 0 {
+			return
+		}
+		line := string(buf[:n])
+		if _, msg, ok := strings.Cut(line, ";"); ok && strings.Contains(msg, "tmc") {
+			msg, _, _ = strings.Cut(msg, "\n")
+			fmt.Printf("guest: kernel: %s\n", msg)
+		}
+	}
 }
