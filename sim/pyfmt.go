@@ -294,11 +294,11 @@ func pyFormat(spec string, v value) (string, error) {
 		}
 		base := map[byte]int{'d': 10, 'n': 10, 'x': 16, 'X': 16, 'o': 8, 'b': 2, 'c': 10}[typ]
 		body = strconv.FormatInt(n, base)
+		if f.alt && base != 10 {
+			body = "0" + string(map[int]byte{16: 'x', 8: 'o', 2: 'b'}[base]) + body
+		}
 		if typ == 'X' {
 			body = strings.ToUpper(body)
-		}
-		if f.alt && base != 10 {
-			body = "0" + string(map[int]byte{16: typ | 0x20, 8: 'o', 2: 'b'}[base]) + body
 		}
 		if typ == 'c' {
 			body = string(rune(n))
