@@ -1,13 +1,3 @@
-// Package sim holds simulated instruments that any govisa protocol server
-// can host.
-//
-// [Instrument] is a reusable IEEE 488.2 message engine: it implements
-// transport.Device (plus SRQSource, RemoteLocalDevice and Identifier),
-// keeps the 488.2 status model ([Status]), splits program messages into
-// commands, dispatches them to registered [CommandFunc]s, and queues their
-// responses with the 488.2 message exchange rules (MAV, query interrupted,
-// one response message per program message). [TestInstrument] is the
-// built-in test instrument on top of it.
 package sim
 
 import (
