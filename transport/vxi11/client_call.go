@@ -27,6 +27,7 @@ type callCtx struct {
 	err   error         // set with done closed
 	after []afterFn     // registered by AfterFunc
 	seq   uint64
+	late  sync.WaitGroup // callbacks started after the call was given up
 }
 
 type afterFn struct {
@@ -41,7 +42,12 @@ func (c *callCtx) AfterFunc(f func()) (stop func() bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
-		go f()
+		// Already given up: f runs at once, in a goroutine since it may
+		// call Err. reset waits for it, so that it sees this call's
+		// error and not the next call's nil (the context package panics
+		// on a callback that finds no error).
+		c.late.Add(1)
+		go func() { defer c.late.Done(); f() }()
 		return func() bool { return false }
 	}
 	c.seq++
@@ -87,6 +93,7 @@ func (c *callCtx) Value(any) any { return nil }
 // unless the last call was given up, so that the RPC client's registration
 // on it stays valid from call to call.
 func (c *callCtx) reset(dl time.Time, cancellable bool) {
+	c.late.Wait()
 	c.mu.Lock()
 	if c.err != nil || c.done == nil {
 		c.done, c.err = make(chan struct{}), nil
@@ -95,21 +102,28 @@ func (c *callCtx) reset(dl time.Time, cancellable bool) {
 	c.mu.Unlock()
 }
 
-// giveUp ends the call in progress.
+// giveUp ends the call in progress. It runs on the aborter's goroutine,
+// which the call's end waits for, so the callbacks it runs see this
+// call's error.
 func (c *callCtx) giveUp() {
 	c.mu.Lock()
-	if c.err == nil {
-		c.err = context.Canceled
-		close(c.done)
-		for _, a := range c.after {
-			// Not called under c.mu: the context package's callbacks
-			// call Err.
-			go a.f()
-		}
-		clear(c.after)
-		c.after = c.after[:0]
+	if c.err != nil {
+		c.mu.Unlock()
+		return
 	}
+	c.err = context.Canceled
+	close(c.done)
+	fns := make([]func(), len(c.after))
+	for i, a := range c.after {
+		fns[i] = a.f
+	}
+	clear(c.after)
+	c.after = c.after[:0]
 	c.mu.Unlock()
+	// Not under c.mu: the context package's callbacks call Err.
+	for _, f := range fns {
+		f()
+	}
 }
 
 // abortWatch sends device_abort when the caller's context is cancelled
