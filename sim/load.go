@@ -196,6 +196,15 @@ func (l *loader) top(name string, isBundled bool) (*Definitions, error) {
 		return nil, err
 	}
 	defs := &Definitions{File: name, Spec: f.spec, Devices: map[string]*DeviceDef{}}
+	// Every device of the file is checked, even one no resource uses, so
+	// that a mistake does not wait until someone binds it.
+	for _, dn := range sortedKeys(f.devices) {
+		d, err := l.deviceRef(f, f.devKeys[dn], nil, false)
+		if err != nil {
+			return nil, err
+		}
+		defs.Devices[dn] = d
+	}
 	if f.res == nil {
 		return defs, nil
 	}
