@@ -298,3 +298,26 @@ func (e *Env) runCheck(ctx context.Context, c Check) (res Result) {
 	}
 	return res
 }
+
+// ParseFeatures parses a list of feature names separated by commas or
+// "|" ("END,status-byte,trigger"), as Feature.String prints them.
+func ParseFeatures(s string) (Feature, error) {
+	var f Feature
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' || r == ' ' }) {
+		found := false
+		for _, n := range featureNames {
+			if strings.EqualFold(part, n.name) {
+				f |= n.f
+				found = true
+			}
+		}
+		if !found {
+			var names []string
+			for _, n := range featureNames {
+				names = append(names, n.name)
+			}
+			return 0, fmt.Errorf("unknown feature %q (known: %s)", part, strings.Join(names, ", "))
+		}
+	}
+	return f, nil
+}

@@ -34,6 +34,9 @@ func commands() []command {
 		{"query", "send a command and print the reply: query [--timeout D] [--backend X] RESOURCE COMMAND", runQuery},
 		{"serve", "serve the test instrument on the network: serve [--socket ADDR]", runServe},
 		{"demo", "start simulated instruments on loopback and use them through the API", runDemo},
+		{"shell", "interactive shell like pyvisa-shell (plain lines from a pipe): shell [--backend X] [--trace]", runShell},
+		{"bench", "query round-trip percentiles and block throughput: bench [--json] [--backend X] RESOURCE", runBench},
+		{"conformance", "check VISA semantics against a resource: conformance [--json] [--report FILE] [--backend X] RESOURCE", runConformance},
 	}
 }
 
