@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/govisa/govisa/sim/simserve"
 	"github.com/govisa/govisa/visa"
 )
 
@@ -24,14 +25,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	srv, err := startServers(serveFlags{socket: "127.0.0.1:0", vxi11: "127.0.0.1:0", portmapper: "none", hislip: "127.0.0.1:0"}, servedLoader(""))
+	srv, err := simserve.Start(simserve.Options{Socket: "127.0.0.1:0", VXI11: "127.0.0.1:0", HiSLIP: "127.0.0.1:0"}, loaderFor(""))
 	if err != nil {
 		return err
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		srv.shutdown(sctx)
+		srv.Shutdown(sctx)
 	}()
 	fmt.Fprintln(stdout, "govisa demo: the test instrument is served on loopback over SOCKET, VXI-11 and HiSLIP")
 
@@ -40,9 +41,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer rm.Close()
-	for _, name := range srv.names {
-		if err := demoResource(ctx, rm, name, *blockSize, *queries, stdout); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+	for _, sv := range srv.Served {
+		if err := demoResource(ctx, rm, sv.Name, *blockSize, *queries, stdout); err != nil {
+			return fmt.Errorf("%s: %w", sv.Name, err)
 		}
 	}
 	if *defaultSet {
@@ -54,53 +55,57 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // demoDefaultSet serves the bundled default set over every protocol and
 // asks each served resource who it is.
 func demoDefaultSet(ctx context.Context, rm *visa.ResourceManager, stdout io.Writer) error {
-	f := serveFlags{socket: "127.0.0.1:0", vxi11: "127.0.0.1:0", portmapper: "none", hislip: "127.0.0.1:0", prologix: "127.0.0.1:0", serial: runtime.GOOS == "linux"}
-	srv, err := startServers(f, servedLoader(bundledConfig))
+	o := simserve.Options{Socket: "127.0.0.1:0", VXI11: "127.0.0.1:0", HiSLIP: "127.0.0.1:0", Prologix: "127.0.0.1:0", Serial: runtime.GOOS == "linux"}
+	srv, err := simserve.Start(o, loaderFor(bundledConfig))
 	if err != nil {
 		return err
 	}
-	devs := srv.meta
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		srv.shutdown(sctx)
+		srv.Shutdown(sctx)
 	}()
-	fmt.Fprintf(stdout, "\n== the bundled default set (%d resources) served over SOCKET, VXI-11, HiSLIP, serial and Prologix\n", len(devs))
+	fmt.Fprintf(stdout, "\n== the bundled default set (%d resources) served over SOCKET, VXI-11, HiSLIP, serial and Prologix\n", len(srv.Devices))
 	var adapter *visa.Resource
 	defer func() {
 		if adapter != nil {
 			adapter.Close()
 		}
 	}()
-	for i, name := range srv.names {
-		if srv.devs[i] < 0 { // the Prologix adapter: GPIB names go through it
-			if adapter, err = rm.OpenResource(ctx, name, visa.WithTimeout(2*time.Second)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+	for _, sv := range srv.Served {
+		if sv.Index < 0 { // the Prologix adapter: the GPIB names go through it
+			if adapter, err = rm.OpenResource(ctx, sv.Name, visa.WithTimeout(2*time.Second)); err != nil {
+				return fmt.Errorf("%s: %w", sv.Name, err)
 			}
 			continue
 		}
-		d := devs[srv.devs[i]]
-		q := "*IDN?"
-		if d.hasIDN != nil && d.hasIDN("?IDN") {
-			q = "?IDN"
-		}
-		r, err := rm.OpenResource(ctx, name, visa.WithTimeout(2*time.Second))
+		q := identityQuery(srv.Devices[sv.Index])
+		r, err := rm.OpenResource(ctx, sv.Name, visa.WithTimeout(2*time.Second), visa.WithReadTermination("\n"))
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if srv.kinds[i] == "serial" || srv.kinds[i] == "Prologix" {
-			_ = r.SetReadTermination("\n")
+			return fmt.Errorf("%s: %w", sv.Name, err)
 		}
 		answer, err := r.Query(ctx, q)
 		r.Close()
 		if err != nil {
-			return fmt.Errorf("%s (%s): %w", name, srv.origins[i], err)
+			return fmt.Errorf("%s (%s): %w", sv.Name, srv.Describe(sv), err)
 		}
-		fmt.Fprintf(stdout, "%-8s %-55s %-6s -> %s\n", srv.kinds[i], name, q, answer)
+		fmt.Fprintf(stdout, "%-8s %-45s %-6s -> %s\n", sv.Protocol, sv.Name, q, answer)
 	}
 	return nil
 }
 
+// identityQuery is "?IDN" for devices that answer it (pyvisa-sim's
+// "device 1" dialect), "*IDN?" otherwise.
+func identityQuery(d simserve.Device) string {
+	if d.Sim != nil {
+		for _, dl := range d.Sim.Definition().Dialogues {
+			if dl.Q == "?IDN" {
+				return "?IDN"
+			}
+		}
+	}
+	return "*IDN?"
+}
 func demoResource(ctx context.Context, rm *visa.ResourceManager, name string, blockSize, queries int, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "\n== %s\n", name)
 	r, err := rm.OpenResource(ctx, name, visa.WithTimeout(5*time.Second))
