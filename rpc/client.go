@@ -70,7 +70,11 @@ type Client struct {
 
 	mu      sync.Mutex
 	pending map[uint32]*pendingCall
-	reading bool  // stream: a caller holds the reader token
+	reading bool  // stream: a caller (or the escort) holds the reader token
+	// bigWriters counts writes of messages over escortSize in progress
+	// (stream): while one is, replies must be read even if no caller
+	// waits (see escort).
+	bigWriters int
 	err     error // terminal: set once, returned by every later call
 	done    chan struct{}
 
@@ -83,6 +87,9 @@ type pendingCall struct {
 	res  Decodable
 	done chan error    // the outcome, sent by whoever read the reply
 	wake chan struct{} // stream: the reader token is free, try to take it
+	// waiting is set (under Client.mu) while the caller blocks in
+	// waitStream, where a wake reaches it.
+	waiting bool
 }
 
 var pendingPool = sync.Pool{New: func() any {
@@ -335,7 +342,7 @@ func (c *Client) release(p *pendingCall) {
 		c.mu.Unlock()
 	default:
 	}
-	p.res = nil
+	p.res, p.waiting = nil, false
 	pendingPool.Put(p)
 }
 
@@ -399,6 +406,17 @@ func (c *Client) write(ctx context.Context, msg []byte) error {
 		return transport.NetError("rpc send", err)
 	}
 	defer c.wwatch.disarm()
+	if len(msg) > escortSize {
+		c.mu.Lock()
+		c.bigWriters++
+		c.wakeOneLocked()
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			c.bigWriters--
+			c.mu.Unlock()
+		}()
+	}
 	var n int
 	var err error
 	for {

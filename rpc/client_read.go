@@ -24,6 +24,14 @@ import (
 // pending call is a live caller that will look at the token before
 // blocking, so a reply never goes unread while someone waits for it.
 //
+// Escort: a large message may take long to write when the server does not
+// read, and a server may stop reading while it writes a reply that nobody
+// reads: the reply to a call that was abandoned, or to one whose caller is
+// still writing. Both sides would then wait for each other. So while a
+// message larger than escortSize is being written and no caller waits to
+// take the token, an escort goroutine holds it and reads, handing replies
+// to their callers, until no large write is left.
+//
 // A holder whose context ends stops reading at once (its deadline is the
 // connection's read deadline; a cancellation sets a past one); the record
 // reader keeps a record that was interrupted half-way, and the next holder
@@ -36,9 +44,11 @@ func (c *Client) waitStream(ctx context.Context, xid uint32, p *pendingCall) err
 		c.mu.Lock()
 		if c.err == nil && !c.reading {
 			c.reading = true
+			p.waiting = false
 			c.mu.Unlock()
 			return c.readReplies(ctx, xid, p)
 		}
+		p.waiting = true
 		c.mu.Unlock()
 		select {
 		case err := <-p.done:
@@ -51,17 +61,62 @@ func (c *Client) waitStream(ctx context.Context, xid uint32, p *pendingCall) err
 	}
 }
 
-// wakeOneLocked offers the free reader token to one pending call.
+// escortSize is the message size from which a write is escorted: smaller
+// ones fit in the socket buffers of both ends.
+const escortSize = 64 << 10
+
+// wakeOneLocked offers the free reader token to one waiting call. Calls
+// that are not waiting yet look at the token when they come to wait. With
+// nobody waiting and a large write in progress, it starts the escort.
 func (c *Client) wakeOneLocked() {
 	if c.reading || c.err != nil {
 		return
 	}
 	for _, q := range c.pending {
-		select {
-		case q.wake <- struct{}{}:
-		default:
+		if q.waiting {
+			select {
+			case q.wake <- struct{}{}:
+			default:
+			}
+			return
 		}
-		return
+	}
+	if c.bigWriters > 0 {
+		c.reading = true
+		go c.escort()
+	}
+}
+
+// escort holds the reader token while large writes are in progress and
+// no caller waits to read (see the comment at the top of this file). It leaves
+// after the first reply that comes once they are over, or when the
+// connection fails.
+func (c *Client) escort() {
+	for {
+		err := c.rwatch.arm(context.Background())
+		var rec []byte
+		if err == nil {
+			rec, err = c.rr.ReadRecord()
+		}
+		if err != nil {
+			if isTimeout(err) && c.terminalErr() == nil {
+				continue // a late callback of a holder's context
+			}
+			c.fail(readErr(err))
+			c.mu.Lock()
+			c.reading = false
+			c.mu.Unlock()
+			return
+		}
+		c.route(rec, nil)
+		c.mu.Lock()
+		if c.bigWriters == 0 {
+			c.reading = false
+			c.wakeOneLocked()
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -106,16 +161,17 @@ func (c *Client) readReplies(ctx context.Context, xid uint32, p *pendingCall) er
 			c.mu.Unlock()
 			return c.abandon(xid, p, nil)
 		}
-		if done, err := c.route(rec, xid, p); done {
+		if done, err := c.route(rec, p); done {
 			return err
 		}
 	}
 }
 
-// route decodes one reply read by the token holder (whose call is xid,
-// pending as p). A reply to another call is handed to its caller; the
-// holder's own ends its wait: route then frees the token and returns done.
-func (c *Client) route(rec []byte, xid uint32, p *pendingCall) (done bool, err error) {
+// route decodes one reply read by the token holder (whose call is pending
+// as p; nil for the escort). A reply to another call is handed to its
+// caller; the holder's own ends its wait: route then frees the token and
+// returns done.
+func (c *Client) route(rec []byte, p *pendingCall) (done bool, err error) {
 	d := &c.d
 	d.Reset(rec)
 	rx, t, err := DecodeMessageHead(d)

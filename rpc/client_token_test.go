@@ -188,3 +188,55 @@ func TestDialWithDialer(t *testing.T) {
 }
 
 func runtimeGosched() { runtime.Gosched() }
+
+// TestLargeWriteWhileReplyPending: a call is abandoned while the server
+// writes a reply larger than the socket buffers, and the next call sends
+// arguments as large; the server reads them only once its reply is read.
+// The client must read (and drop) the stale reply while it writes.
+func TestLargeWriteWhileReplyPending(t *testing.T) {
+	const size = 16 << 20
+	gotA := make(chan struct{})
+	addr := rawServer(t, func(conn net.Conn) {
+		rr := NewRecordReader(conn, 2*size)
+		w := NewRecordWriter(conn, 0)
+		for i := 0; ; i++ {
+			rec, err := rr.ReadRecord()
+			if err != nil {
+				return
+			}
+			var h CallHeader
+			d := NewDecoder(rec)
+			if h.DecodeXDR(d) != nil {
+				return
+			}
+			if i == 0 {
+				close(gotA)
+			}
+			// Echo the arguments (call A: a big blob of its own).
+			reply := (&ReplyHeader{XID: h.XID}).AppendXDR(nil)
+			if h.Proc == 1 {
+				reply = AppendOpaque(reply, make([]byte, size))
+			} else {
+				b, _ := d.Opaque(NoMax)
+				reply = AppendUint32(reply, uint32(len(b)))
+			}
+			if w.WriteRecord(reply) != nil {
+				return
+			}
+		}
+	})
+	c := dialT(t, "tcp", addr, WithMaxRecord(2*size))
+	actx, cancel := context.WithCancel(context.Background())
+	errA := make(chan error, 1)
+	go func() { errA <- c.Call(actx, 1, 1, 1, nil, nil) }()
+	<-gotA
+	cancel()
+	require.ErrorIs(t, <-errA, transport.ErrAborted)
+
+	var n uint32
+	require.NoError(t, c.Call(ctxT(t), 1, 1, 2, opaque(make([]byte, size)), intoU32(&n)))
+	assert.Equal(t, uint32(size), n)
+	// Back to callers reading their own replies.
+	require.NoError(t, c.Call(ctxT(t), 1, 1, 2, opaque([]byte("x")), intoU32(&n)))
+	assert.Equal(t, uint32(1), n)
+}
