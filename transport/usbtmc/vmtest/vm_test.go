@@ -97,9 +97,11 @@ func runVM(t testing.TB) string {
 	if os.Getenv("GOVISA_USBVM_DEBUG") == "1" {
 		cmdline += " govisa.debug=1"
 	}
-	args := []string{"-m", "512", "-smp", "1", "-accel", "tcg", "-nographic", "-no-reboot", "-nic", "none",
+	args := []string{"-m", "512", "-smp", "2", "-accel", "tcg", "-nographic", "-no-reboot", "-nic", "none",
 		"-kernel", filepath.Join(cache, "vmlinuz"), "-initrd", initrd,
 		"-append", cmdline}
+	// Two vCPUs (multi-threaded TCG): with one, the guest's device and host
+	// goroutines starve each other and the throughput figures turn bimodal.
 	cmd := exec.CommandContext(ctx, qemu, args...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {

@@ -30,7 +30,7 @@ func query(c transport.Conn, cmd string, max int) (string, error) {
 
 func readAll(c transport.Conn, max int) (string, error) {
 	var out []byte
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 1<<20)
 	for len(out) < max {
 		n, why, err := c.Read(ctxFor(10*time.Second), buf, transport.ReadOptions{})
 		out = append(out, buf[:n]...)

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ func main() {
 		unix.Sync()
 		unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 	}()
+	// Endpoint files block in read/write syscalls that the Go runtime only
+	// hands off after a sysmon tick; with one vCPU and GOMAXPROCS=1 every
+	// device/host hand-off could wait for that. More Ps avoid the stalls.
+	runtime.GOMAXPROCS(4)
 	if err := setup(); err != nil {
 		fail("setup", "%v", err)
 		return
