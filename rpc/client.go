@@ -70,13 +70,13 @@ type Client struct {
 
 	mu      sync.Mutex
 	pending map[uint32]*pendingCall
-	reading bool  // stream: a caller (or the escort) holds the reader token
+	reading bool // stream: a caller (or the escort) holds the reader token
 	// bigWriters counts writes of messages over escortSize in progress
 	// (stream): while one is, replies must be read even if no caller
 	// waits (see escort).
 	bigWriters int
-	err     error // terminal: set once, returned by every later call
-	done    chan struct{}
+	err        error // terminal: set once, returned by every later call
+	done       chan struct{}
 
 	// Used only by the holder of the reader token (stream).
 	rr *RecordReader
