@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"strconv"
@@ -147,6 +148,7 @@ func serveHiSLIP(t testing.TB, dev transport.Device) served {
 // mode) whatever the native backend supports yet.
 type testDialer struct {
 	overlapped bool
+	tls        *tls.Config // HiSLIP 2.0 with TLS when set
 }
 
 func (d testDialer) Dial(ctx context.Context, rn visa.ResourceName, attrs *visa.AttrStore) (transport.Conn, error) {
@@ -154,7 +156,11 @@ func (d testDialer) Dial(ctx context.Context, rn visa.ResourceName, attrs *visa.
 	case rn.Class == visa.ClassSOCKET:
 		return socket.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), socket.DefaultOptions())
 	case rn.HiSLIP:
-		return hislip.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), rn.LANDevice, hislip.WithOverlapped(d.overlapped))
+		opts := []hislip.Option{hislip.WithOverlapped(d.overlapped)}
+		if d.tls != nil {
+			opts = append(opts, hislip.WithTLS(d.tls))
+		}
+		return hislip.Dial(ctx, net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port)), rn.LANDevice, opts...)
 	default:
 		return vxi11.Dial(ctx, rn.Host, rn.LANDevice, vxi11.Options{CorePort: rn.Port})
 	}
