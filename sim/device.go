@@ -18,6 +18,7 @@ type Device struct {
 	def      *DeviceDef
 	resource string
 	eom      EOM
+	framing  string
 
 	// Everything below is used with the Instrument locked (hooks) or under
 	// tmu (timers).
@@ -133,6 +134,7 @@ func newDevice(def *DeviceDef, resource string, channelIDs map[string][]string, 
 	if framing == "pyvisa" {
 		base = append(base, WithResponseTerminator(eom.R), WithAccumulatedOutput(true))
 	}
+	d.framing = framing
 	if builtin == BuiltinTestInstrument {
 		d.Instrument = NewTestInstrument(append(base, opts...)...).Instrument
 	} else {
@@ -281,6 +283,12 @@ func (d *Device) newChannel(c *ChannelDef, ids []string) (*chanState, error) {
 
 // Resource returns the resource name the device was made for.
 func (d *Device) Resource() string { return d.resource }
+
+// Framing returns "pyvisa" (each response followed by the r eom, unread
+// output accumulates, commands may answer) or "ieee488.2" (IEEE 488.2
+// message exchange: only queries answer, one response message per program
+// message).
+func (d *Device) Framing() string { return d.framing }
 
 // Definition returns the device's definition.
 func (d *Device) Definition() *DeviceDef { return d.def }

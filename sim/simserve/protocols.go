@@ -21,11 +21,11 @@ import (
 func (s *Server) startSockets(addr string, devs []Device) error {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--socket %q: %w", addr, err)
+		return fmt.Errorf("simserve: socket address %q: %w", addr, err)
 	}
 	base, err := strconv.Atoi(portStr)
 	if err != nil || base < 0 || base+len(devs) > 65536 {
-		return fmt.Errorf("--socket %q: bad port", addr)
+		return fmt.Errorf("simserve: socket address %q: bad port", addr)
 	}
 	for i, d := range devs {
 		port := 0
@@ -36,9 +36,15 @@ func (s *Server) startSockets(addr string, devs []Device) error {
 		if err != nil {
 			return err
 		}
-		srv := socket.NewServer(d.Dev)
-		s.goServe(func() error { return srv.Serve(l) })
-		s.stops = append(s.stops, srv.Shutdown)
+		if d.Sim != nil && d.Sim.Framing() == "pyvisa" {
+			srv := newRawSocket(d.Dev, s.log)
+			s.goServe(func() error { return srv.Serve(l) })
+			s.stops = append(s.stops, srv.Shutdown)
+		} else {
+			srv := socket.NewServer(d.Dev, socket.WithLogger(s.log))
+			s.goServe(func() error { return srv.Serve(l) })
+			s.stops = append(s.stops, srv.Shutdown)
+		}
 		host, p := HostPort(l.Addr())
 		s.add(SOCKET, "TCPIP0::"+host+"::"+p+"::SOCKET", i)
 	}
@@ -147,7 +153,7 @@ func (s *Server) startSerial(devs []Device) error {
 		}
 		pty, err := asrl.OpenPTY()
 		if err != nil {
-			return fmt.Errorf("--serial: %w", err)
+			return fmt.Errorf("simserve: serial: %w", err)
 		}
 		opts := asrl.DefaultServeOptions()
 		opts.Logger = s.log
