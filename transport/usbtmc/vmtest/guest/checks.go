@@ -17,7 +17,7 @@ import (
 
 func ctxFor(d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
-	time.AfterFunc(d, cancel)
+	time.AfterFunc(d+time.Second, cancel) // after the deadline, so Err() is DeadlineExceeded
 	return ctx
 }
 
@@ -171,4 +171,5 @@ func runChecks() {
 	fmt.Printf("guest: usbtmc driver API %d caps %#x\n", kc.APIVersion(), kc.USB488Caps())
 	common("kdriver", kc)
 	kc.Close()
+	runConformance()
 }
