@@ -418,7 +418,7 @@ func TestBlockedWrite(t *testing.T) {
 	// to encode the 32 MiB before it, so that it strikes mid-write.
 	addr2 := rawServer(t, func(conn net.Conn) { <-release })
 	c2 := dialT(t, "tcp", addr2)
-	dctx, dcancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	dctx, dcancel := context.WithTimeout(context.Background(), time.Second)
 	defer dcancel()
 	assert.ErrorIs(t, c2.Call(dctx, 1, 1, 1, big, nil), transport.ErrTimeout)
 	assert.ErrorIs(t, c2.Call(ctxT(t), 1, 1, 1, nil, nil), transport.ErrConnLost)

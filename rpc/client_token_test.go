@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -234,7 +235,11 @@ func TestLargeWriteWhileReplyPending(t *testing.T) {
 	require.ErrorIs(t, <-errA, transport.ErrAborted)
 
 	var n uint32
-	require.NoError(t, c.Call(ctxT(t), 1, 1, 2, opaque(make([]byte, size)), intoU32(&n)))
+	// A generous deadline: 32 MiB cross loopback, under -race on a busy
+	// machine; without the escort the call never completes.
+	bctx, bcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer bcancel()
+	require.NoError(t, c.Call(bctx, 1, 1, 2, opaque(make([]byte, size)), intoU32(&n)))
 	assert.Equal(t, uint32(size), n)
 	// Back to callers reading their own replies.
 	require.NoError(t, c.Call(ctxT(t), 1, 1, 2, opaque([]byte("x")), intoU32(&n)))
