@@ -3,6 +3,7 @@ package sim
 import (
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -95,13 +96,7 @@ func (l *loader) read(k fileKey) (*rawFile, error) {
 	if k.bundled {
 		data, err = fs.ReadFile(bundled, k.name)
 	} else {
-		var st os.FileInfo
-		if st, err = os.Stat(k.name); err == nil && st.Size() > maxFileSize {
-			return nil, &DefinitionError{File: k.name, Msg: fmt.Sprintf("file is %d bytes, more than the %d allowed", st.Size(), maxFileSize)}
-		}
-		if err == nil {
-			data, err = os.ReadFile(k.name)
-		}
+		data, err = readRegular(k.name)
 	}
 	if err != nil {
 		return nil, &DefinitionError{File: k.name, Msg: "cannot read: " + err.Error()}
@@ -367,4 +362,26 @@ func stringList(file string, n *yaml.Node) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// readRegular reads a regular file of at most maxFileSize bytes (a device
+// file or a FIFO named as an include could block or never end).
+func readRegular(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err == nil && len(data) > maxFileSize {
+		err = fmt.Errorf("more than the %d bytes allowed", maxFileSize)
+	}
+	return data, err
 }

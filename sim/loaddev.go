@@ -287,8 +287,7 @@ func parseProperty(file string, k, n *yaml.Node) (*PropertyDef, error) {
 				err = errAt(file, kv.v, "the getter of property %q needs a response format (r)", name)
 			}
 			if err == nil {
-				_, err = formatTemplate(p.Getter.R, "0")
-				if err != nil {
+				if err = checkTemplate(p.Getter.R); err != nil {
 					err = errAt(file, kv.v, "getter r of property %q: %v", name, err)
 				}
 			}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -11,6 +12,9 @@ import (
 // the simulator build a response of unbounded size.
 const maxRandomCount = 1 << 20
 
+// maxRandomBytes bounds the text one RANDOM directive may produce.
+const maxRandomBytes = 16 << 20
+
 func isDirective(name string) bool {
 	return len(name) > 7 && strings.EqualFold(name[:7], "RANDOM(")
 }
@@ -19,12 +23,39 @@ func isDirective(name string) bool {
 // numbers in [min, max], each formatted with spec (Python's str() when
 // empty), joined by commas. Arguments may name variables of lookup.
 func expandDirective(name, spec string, lookup func(string) (value, bool)) (string, error) {
+	lo, hi, n, err := randomArgs(name, spec, lookup)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		s, err := pyFormat(spec, value{kind: 'f', f: lo + rand.Float64()*(hi-lo)})
+		if err != nil {
+			return "", err
+		}
+		sb.WriteString(s)
+	}
+	return sb.String(), nil
+}
+
+// checkDirective validates a RANDOM directive without evaluating it
+// (arguments that name variables are checked when it runs).
+func checkDirective(name, spec string) error {
+	_, _, _, err := randomArgs(name, spec, func(string) (value, bool) { return value{kind: 'i', i: 1}, true })
+	return err
+}
+
+// randomArgs parses and bounds RANDOM's arguments.
+func randomArgs(name, spec string, lookup func(string) (value, bool)) (lo, hi float64, n int, err error) {
 	if !strings.HasSuffix(name, ")") {
-		return "", fmt.Errorf("%s: missing ')'", name)
+		return 0, 0, 0, fmt.Errorf("%s: missing ')'", name)
 	}
 	args := strings.Split(name[7:len(name)-1], ",")
 	if len(args) != 3 {
-		return "", fmt.Errorf("%s: RANDOM takes (min, max, n)", name)
+		return 0, 0, 0, fmt.Errorf("%s: RANDOM takes (min, max, n)", name)
 	}
 	var nums [3]float64
 	for i, a := range args {
@@ -39,29 +70,25 @@ func expandDirective(name, spec string, lookup func(string) (value, bool)) (stri
 			}
 		}
 		if err != nil {
-			return "", fmt.Errorf("%s: argument %q is not a number", name, a)
+			return 0, 0, 0, fmt.Errorf("%s: argument %q is not a number", name, a)
 		}
 		nums[i] = f
 	}
-	lo, hi, n := nums[0], nums[1], int(nums[2])
-	if n < 1 || n > maxRandomCount {
-		return "", fmt.Errorf("%s: n must be in 1..%d", name, maxRandomCount)
+	if !(nums[2] >= 1 && nums[2] <= maxRandomCount) {
+		return 0, 0, 0, fmt.Errorf("%s: n must be in 1..%d", name, maxRandomCount)
 	}
-	if hi < lo {
-		return "", fmt.Errorf("%s: max is less than min", name)
+	lo, hi, n = nums[0], nums[1], int(nums[2])
+	if !(hi >= lo) || math.IsInf(hi-lo, 0) {
+		return 0, 0, 0, fmt.Errorf("%s: max must be a number not less than min", name)
 	}
-	var sb strings.Builder
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		s, err := pyFormat(spec, value{kind: 'f', f: lo + rand.Float64()*(hi-lo)})
-		if err != nil {
-			return "", err
-		}
-		sb.WriteString(s)
+	f, err := parseSpec(spec, 'g')
+	if err != nil {
+		return 0, 0, 0, err
 	}
-	return sb.String(), nil
+	if per := max(f.width, 24+max(f.prec, 0)); n*(per+1) > maxRandomBytes {
+		return 0, 0, 0, fmt.Errorf("%s: the response would exceed %d bytes", name, maxRandomBytes)
+	}
+	return lo, hi, n, nil
 }
 
 // decodeBytes replaces each BYTES(...) by its characters taken as raw
@@ -121,7 +148,7 @@ func compileDirectives(r string) (directiveTemplate, error) {
 		if err != nil {
 			return directiveTemplate{}, err
 		}
-		if _, err := expandDirective(sub[0].name, sub[0].spec, nil); err != nil {
+		if err := checkDirective(sub[0].name, sub[0].spec); err != nil {
 			return directiveTemplate{}, err
 		}
 		segs = append(segs, segment{lit: rest[:i]}, sub[0])
@@ -193,4 +220,21 @@ func compileTemplate(t string) ([]segment, error) {
 		}
 	}
 	return segs, nil
+}
+
+// checkTemplate validates a getter's response format: its fields and specs
+// parse and its directives are well formed.
+func checkTemplate(t string) error {
+	segs, err := parseTemplate(t)
+	if err != nil {
+		return err
+	}
+	for _, s := range segs {
+		if s.field && isDirective(s.name) {
+			if err := checkDirective(s.name, s.spec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
