@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -288,6 +289,14 @@ func TestOpenErrors(t *testing.T) {
 	// A GPIB board that is not there is not found.
 	_, err = rm.OpenResource(bg, "GPIB7::5::INSTR")
 	assert.True(t, errors.Is(err, visa.ErrResourceNFound), err)
+	// A USB instrument that is not plugged in is not found (on Linux; other
+	// systems need the gousb build tag and say so).
+	_, err = rm.OpenResource(bg, "USB0::0x1234::0x5678::NOSUCH::INSTR")
+	if runtime.GOOS == "linux" {
+		assert.True(t, errors.Is(err, visa.ErrResourceNFound), err)
+	} else {
+		assert.True(t, errors.Is(err, visa.ErrNotSupported), err)
+	}
 	// Interfaces without a transport say so clearly.
 	_, err = rm.OpenResource(bg, "VXI0::1::INSTR")
 	assert.True(t, errors.Is(err, visa.ErrNotSupported), err)

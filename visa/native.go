@@ -18,6 +18,8 @@ import (
 	"github.com/govisa/govisa/transport/gpib/prologix"
 	"github.com/govisa/govisa/transport/hislip"
 	"github.com/govisa/govisa/transport/socket"
+	"github.com/govisa/govisa/transport/usbtmc/host"
+	"github.com/govisa/govisa/transport/usbtmc/usbfs"
 	"github.com/govisa/govisa/transport/vxi11"
 )
 
@@ -90,7 +92,7 @@ func (*NativeDialer) Info() BackendInfo {
 		{Name: "ASRL INSTR", Usable: true},
 		{Name: "PRLGX-TCPIP/PRLGX-ASRL INTFC", Usable: true, Reason: "GPIBn::pad::INSTR goes through an open Prologix INTFC of board n"},
 		{Name: "GPIB INSTR (linux-gpib)", Usable: runtime.GOOS == "linux", Reason: gpibReason()},
-		{Name: "USB INSTR/RAW", Usable: false, Reason: "not implemented yet (VI_ERROR_NSUP_OPER)"},
+		{Name: "USB INSTR/RAW", Usable: runtime.GOOS == "linux", Reason: usbReason()},
 		{Name: "VXI, PXI, GPIB-VXI, VICP", Usable: false, Reason: "no transport (VI_ERROR_NSUP_OPER)"},
 		{Name: "runtime", Usable: true, Reason: runtime.GOOS + "/" + runtime.GOARCH},
 	}
@@ -107,6 +109,13 @@ func gpibReason() string {
 		return "linux-gpib exists only on Linux"
 	}
 	return "needs the linux-gpib kernel driver and /dev/gpibN"
+}
+
+func usbReason() string {
+	if runtime.GOOS != "linux" {
+		return "USB needs libusb (gousb build tag) on this OS"
+	}
+	return "usbfs in pure Go, or the usbtmc kernel driver; needs write access to /dev/bus/usb (udev rule)"
 }
 
 func versionString(v uint32) string {
@@ -131,6 +140,7 @@ func (d *NativeDialer) List(ctx context.Context) ([]string, error) {
 			out = append(out, p.ResourceName())
 		}
 	}
+	out = append(out, usbResources(usbfs.SysfsRoot)...)
 	<-done
 	for _, f := range found {
 		out = append(out, f.Resource)
@@ -189,6 +199,13 @@ func (d *NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrSto
 			return nil, nsupResource(rn, "ENET-serial (ASRL::host::port) resources are not supported")
 		}
 		return asrl.Open(ctx, rn.ASRLDevice, asrl.DefaultConfig())
+	case rn.Interface == VI_INTF_USB && (rn.Class == ClassINSTR || rn.Class == ClassRAW):
+		m := host.Match{VendorID: rn.ManufacturerID, ProductID: rn.ModelCode, Serial: rn.SerialNumber, Interface: rn.USBInterface}
+		if rn.Class == ClassRAW {
+			m.Raw = true
+			return host.OpenRaw(ctx, m)
+		}
+		return host.Open(ctx, m)
 	case rn.Interface == VI_INTF_PRLGX && rn.Class == ClassINTFC:
 		return d.openPrologix(ctx, rn)
 	case rn.Interface == VI_INTF_GPIB && rn.Class == ClassINTFC:
@@ -217,6 +234,24 @@ func (d *NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrSto
 		return &gpibSession{Instr: in, board: b}, nil
 	}
 	return nil, nsupResource(rn, "no transport for this resource type")
+}
+
+// usbResources lists the USBTMC interfaces (as INSTR) of the USB devices
+// under the sysfs root, with hex ids as vendors print them.
+func usbResources(root string) []string {
+	devs, err := usbfs.Enumerate(root)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, d := range devs {
+		for _, in := range d.Interfaces {
+			if in.TMC() && d.Serial != "" {
+				out = append(out, fmt.Sprintf("USB0::0x%04X::0x%04X::%s::%d::INSTR", d.VendorID, d.ProductID, d.Serial, in.Number))
+			}
+		}
+	}
+	return out
 }
 
 // gpibSession closes its board with the session.
