@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -244,4 +245,44 @@ func TestLargeWriteWhileReplyPending(t *testing.T) {
 	// Back to callers reading their own replies.
 	require.NoError(t, c.Call(ctxT(t), 1, 1, 2, opaque([]byte("x")), intoU32(&n)))
 	assert.Equal(t, uint32(1), n)
+}
+
+// FuzzRecordReaderResume: a stream read with a timeout at an arbitrary
+// point gives the same records (and the same final error) as when read
+// in one go.
+func FuzzRecordReaderResume(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 2, 1, 2, 0x80, 0, 0, 1, 3}, uint16(5))
+	f.Add(append(markOf(5000, true), make([]byte, 5000)...), uint16(4100))
+	f.Add([]byte{0x80, 0, 0, 0, 0x80}, uint16(2))
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		readAll := func(r io.Reader) ([][]byte, error) {
+			rr := NewRecordReader(r, 8192)
+			var recs [][]byte
+			for {
+				rec, err := rr.ReadRecord()
+				if err != nil {
+					if errors.Is(err, os.ErrDeadlineExceeded) {
+						continue
+					}
+					return recs, err
+				}
+				recs = append(recs, append([]byte(nil), rec...))
+			}
+		}
+		want, werr := readAll(bytes.NewReader(data))
+		c := min(int(cut), len(data))
+		got, gerr := readAll(&scriptReader{steps: []any{data[:c], os.ErrDeadlineExceeded, data[c:]}})
+		if len(got) != len(want) {
+			t.Fatalf("%d records, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("record %d differs", i)
+			}
+		}
+		if errors.Is(werr, transport.ErrTooLarge) != errors.Is(gerr, transport.ErrTooLarge) ||
+			errors.Is(werr, io.ErrUnexpectedEOF) != errors.Is(gerr, io.ErrUnexpectedEOF) {
+			t.Fatalf("error %v, want %v", gerr, werr)
+		}
+	})
 }

@@ -139,7 +139,7 @@ func (rr *RecordReader) fill(need int) error {
 		rr.rend = copy(rr.rb, rr.rb[rr.rpos:rr.rend])
 		rr.rpos = 0
 	}
-	for rr.rend < need {
+	for empty := 0; rr.rend < need; {
 		n, err := rr.r.Read(rr.rb[rr.rend:])
 		rr.rend += n
 		if rr.rend >= need {
@@ -148,11 +148,24 @@ func (rr *RecordReader) fill(need int) error {
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			// A reader that returns nothing and no error, again and again,
-			// is broken; io.ReadFull would spin the same way, so give up.
-			return io.ErrNoProgress
+		if err := noProgress(n, &empty); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// maxEmptyReads is how many reads in a row may return nothing and no
+// error before the reader is taken as broken (bufio's limit too).
+const maxEmptyReads = 100
+
+func noProgress(n int, empty *int) error {
+	if n > 0 {
+		*empty = 0
+		return nil
+	}
+	if *empty++; *empty >= maxEmptyReads {
+		return io.ErrNoProgress
 	}
 	return nil
 }
@@ -162,7 +175,7 @@ func (rr *RecordReader) fill(need int) error {
 // stream for long remainders, growing rr.buf at most readChunk beyond what
 // has arrived. On error, rr.left says what is still missing.
 func (rr *RecordReader) readFragment() error {
-	for rr.left > 0 {
+	for empty := 0; rr.left > 0; {
 		if avail := rr.rend - rr.rpos; avail > 0 {
 			k := min(avail, rr.left)
 			rr.buf = append(rr.buf, rr.rb[rr.rpos:rr.rpos+k]...)
@@ -188,8 +201,8 @@ func (rr *RecordReader) readFragment() error {
 		if err != nil && rr.left > 0 {
 			return err
 		}
-		if n == 0 && err == nil {
-			return io.ErrNoProgress
+		if err := noProgress(n, &empty); err != nil {
+			return err
 		}
 	}
 	return nil
