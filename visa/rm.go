@@ -23,13 +23,15 @@ type ResourceManager struct {
 
 // NewResourceManager opens a resource manager on the backend named by spec:
 // "" (or GOVISA_LIBRARY unset) for the native backend, "@sim" for the
-// simulator, "file.yaml@sim", "@name" for any registered backend.
+// simulator, "file.yaml@sim", "@name" for any registered backend. When the
+// GOVISA_TRACE environment variable asks for it, every VISA call is logged
+// (see TraceFromEnv).
 func NewResourceManager(spec string) (*ResourceManager, error) {
 	lib, err := OpenLibrary(spec)
 	if err != nil {
 		return nil, err
 	}
-	return NewResourceManagerFor(lib)
+	return NewResourceManagerFor(TraceFromEnv(lib))
 }
 
 // NewResourceManagerFor opens a resource manager on lib directly.
