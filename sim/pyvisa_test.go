@@ -161,6 +161,8 @@ func TestPyVISAChannels(t *testing.T) {
 	assert.Equal(t, "1.500\n", query(t, d, "OUT1:VOLT?\n"))
 	assert.Equal(t, "1.500\n", query(t, d, "OUT3:VOLT?\n"))
 	assert.Equal(t, "BAD_QUERY\n", query(t, d, "OUT4:VOLT?\n"))
+	assert.Equal(t, "an output\n", query(t, d, "OUT3:NAME?\n"))
+	assert.Equal(t, "BAD_QUERY\n", query(t, d, "OUT4:NAME?\n"))
 	// Non-selectable channels follow the selected_channel property.
 	assert.Equal(t, "sense channel\n", query(t, d, "SENS:NAME?\n"))
 	write(t, d, "CURR 0.25\n")
@@ -186,6 +188,14 @@ func TestPyVISARandomAndBytes(t *testing.T) {
 	// BYTES(...) in q and r: raw bytes, including LF inside the response.
 	require.NoError(t, d.Write(context.Background(), []byte{0xaa, 0x55}, true))
 	assert.Equal(t, "\x00\xff\n\n", readMsg(t, d, 64))
+}
+
+func TestBundledResource(t *testing.T) {
+	// bundled: true takes the device from the bundled default set.
+	defs, err := Load("b.yaml", []byte("spec: \"1.1\"\nresources:\n  GPIB0::2::INSTR: {device: device 1, bundled: true}\n"))
+	require.NoError(t, err)
+	d := newRes(t, defs, "GPIB0::2::INSTR")
+	assert.Equal(t, "LSG Serial #1234\n", query(t, d, "?IDN\n"))
 }
 
 func TestPyVISAFilenameInclude(t *testing.T) {
