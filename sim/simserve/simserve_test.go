@@ -212,3 +212,46 @@ func TestStartErrors(t *testing.T) {
 	require.Len(t, srv.Served, 2, "the adapter, and the lone test instrument at GPIB address 5")
 	assert.Equal(t, "GPIB0::5::INSTR", srv.Served[1].Name)
 }
+
+// TestManyClients: many clients at once, each on a resource of its own,
+// over SOCKET and HiSLIP; every answer goes to the client that asked.
+func TestManyClients(t *testing.T) {
+	srv := start(t, simserve.Options{Socket: "127.0.0.1:0", HiSLIP: "127.0.0.1:0"}, simserve.FileLoader(""))
+	rm, err := visa.NewResourceManager("")
+	require.NoError(t, err)
+	defer rm.Close()
+	errs := make(chan error, len(srv.Served))
+	n := 0
+	for _, sv := range srv.Served {
+		d := srv.Devices[sv.Index]
+		if d.DeviceName != "test instrument" {
+			continue
+		}
+		n++
+		go func() {
+			r, err := rm.OpenResource(bg, sv.Name, visa.WithTimeout(5*time.Second))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer r.Close()
+			for i := 0; i < 30; i++ {
+				want := fmt.Sprintf("%s #%d", sv.Name, i)
+				got, err := r.Query(bg, "TEST:ECHO? "+want)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got != want {
+					errs <- fmt.Errorf("%s: got %q, want %q", sv.Name, got, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	require.Equal(t, 10, n, "five test instrument resources over two protocols")
+	for i := 0; i < n; i++ {
+		assert.NoError(t, <-errs)
+	}
+}
