@@ -236,7 +236,7 @@ func TestManyClients(t *testing.T) {
 			}
 			defer r.Close()
 			for i := 0; i < 30; i++ {
-				want := fmt.Sprintf("%s #%d", sv.Name, i)
+				want := fmt.Sprintf("%s n=%d", sv.Name, i)
 				got, err := r.Query(bg, "TEST:ECHO? "+want)
 				if err != nil {
 					errs <- err
