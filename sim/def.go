@@ -18,6 +18,7 @@ type DefinitionError struct {
 	Msg  string
 }
 
+// Error formats the error as file:line: reason.
 func (e *DefinitionError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)

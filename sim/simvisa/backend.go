@@ -200,14 +200,17 @@ type board struct {
 	listeners map[*boardDev]bool
 }
 
+// Write is refused: the board session carries no data of its own.
 func (b *board) Write(context.Context, []byte, bool) (int, error) {
 	return 0, transport.Errorf("write", transport.ErrNotSupported, fmt.Errorf("a simulated GPIB board has no data transfer; use its devices' INSTR resources"))
 }
 
+// Read is refused like Write.
 func (b *board) Read(context.Context, []byte, transport.ReadOptions) (int, transport.Reason, error) {
 	return 0, 0, transport.Errorf("read", transport.ErrNotSupported, fmt.Errorf("a simulated GPIB board has no data transfer; use its devices' INSTR resources"))
 }
 
+// Close ends the board session; the devices stay.
 func (b *board) Close() error { return nil }
 
 // Command interprets bus commands: listen addresses, UNL, SDC, GET, DCL,
