@@ -126,7 +126,7 @@ func newDevice(def *DeviceDef, resource string, channelIDs map[string][]string, 
 		}
 	}
 	base := []Option{WithIdentity(identity), WithDelimiter(def.Delimiter), WithHooks(Hooks{
-		Unit: d.unit, Undefined: d.undefined, Trigger: d.onTrigger, Clear: d.onClear,
+		Unit: d.unit, Undefined: d.undefined, Trigger: d.onTrigger, Clear: d.onClear, Reset: d.onReset,
 	})}
 	if q := eom.Q; q != "" {
 		base = append(base, WithMessageTerminator(q[len(q)-1]))

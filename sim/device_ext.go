@@ -262,3 +262,30 @@ func (d *Device) onClear(st *State) {
 		d.schedule(st, a, nil)
 	}
 }
+
+// onReset is *RST for devices with govisa keys: state variables and
+// properties (channel ones too) go back to their initial values, as an
+// instrument's settings do. pyvisa-sim has no *RST, so devices without
+// govisa keys keep their values.
+func (d *Device) onReset(*State) {
+	if d.def.Ext == nil {
+		return
+	}
+	for _, kv := range d.def.Ext.State {
+		d.vars[kv.Key] = strValue(kv.Value)
+	}
+	for _, p := range d.propList {
+		if v, err := p.def.Specs.validate(p.def.Name, p.def.Default); err == nil {
+			p.val = v
+		}
+	}
+	for _, c := range d.chans {
+		for _, p := range c.propList {
+			if v, err := p.def.Specs.validate(p.def.Name, p.def.Default); err == nil {
+				for id := range p.vals {
+					p.vals[id] = v
+				}
+			}
+		}
+	}
+}

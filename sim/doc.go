@@ -109,6 +109,10 @@
 // variable whose name ends in the value of index (volt[ch] is volt2 for
 // SOUR2); {RANDOM(min, max, n):fmt} may name variables as arguments.
 //
+// *RST puts the state variables and the properties of a device with govisa
+// keys back to their initial values (pyvisa-sim has no *RST, so devices
+// without govisa keys keep theirs).
+//
 // An action is a mapping of: after (a delay before it runs), set, stb (set
 // device-specific status byte bits: with *SRE they request service),
 // stb_clear, esr (set event status register bits) and error (queue a SCPI

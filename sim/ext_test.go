@@ -197,6 +197,14 @@ func TestExtTriggerClearAndSRQ(t *testing.T) {
 	assert.Equal(t, "ACME,PSU,1,2.0\n", query(t, d, "*IDN?\n"))
 }
 
+func TestExtResetRestoresState(t *testing.T) {
+	d := extDevice(t)
+	write(t, d, "ARM;LIM 2;SOUR2:VOLT 3\n")
+	assert.Equal(t, "armed;2.0;3.000,2\n", query(t, d, "STAT?;LIM?;SOUR2:VOLT?\n"))
+	write(t, d, "*RST\n")
+	assert.Equal(t, "idle;5.0;0.000,2\n", query(t, d, "STAT?;LIM?;SOUR2:VOLT?\n"))
+}
+
 func TestExtCloseStopsTimers(t *testing.T) {
 	d := extDevice(t)
 	require.NoError(t, d.Trigger(context.Background()))

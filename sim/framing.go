@@ -21,6 +21,8 @@ type Hooks struct {
 	Trigger func(st *State)
 	// Clear runs on a device clear, after the buffers were emptied.
 	Clear func(st *State)
+	// Reset runs on *RST, after the engine's own reset.
+	Reset func(st *State)
 }
 
 // WithHooks installs h.

@@ -184,6 +184,9 @@ func (st *State) SetResponseDelay(d time.Duration) { st.delay = d }
 func (st *State) Reset() {
 	st.triggers = 0
 	st.delay = 0
+	if h := st.in.cfg.hooks.Reset; h != nil {
+		h(st)
+	}
 }
 
 // MaxBlock returns the configured maximum block size.
