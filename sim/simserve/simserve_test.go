@@ -1,9 +1,12 @@
 package simserve_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +257,45 @@ func TestManyClients(t *testing.T) {
 	for i := 0; i < n; i++ {
 		assert.NoError(t, <-errs)
 	}
+}
+
+// TestRawSocketAnswersCommands: over SOCKET a pyvisa-sim device answers
+// commands without '?' too, and its output goes to the connection that
+// wrote last.
+func TestRawSocketAnswersCommands(t *testing.T) {
+	srv := start(t, simserve.Options{Socket: "127.0.0.1:0"}, simserve.FileLoader("testdata/served.yaml"))
+	var addr string
+	for _, sv := range srv.Served {
+		if srv.Devices[sv.Index].Resource == "ASRL1::INSTR" {
+			rn, err := visa.ParseResourceName(sv.Name)
+			require.NoError(t, err)
+			addr = net.JoinHostPort(rn.Host, strconv.Itoa(rn.Port))
+		}
+	}
+	require.NotEmpty(t, addr)
+	dial := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		require.NoError(t, c.SetDeadline(time.Now().Add(5*time.Second)))
+		return c, bufio.NewReader(c)
+	}
+	a, ar := dial()
+	b, br := dial()
+	_, err := a.Write([]byte("!FREQ 12.50\n"))
+	require.NoError(t, err)
+	line, err := ar.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "OK\n", line)
+	_, err = b.Write([]byte("?FREQ\n"))
+	require.NoError(t, err)
+	line, err = br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "12.50\n", line)
+	// a gets nothing of b's answer.
+	require.NoError(t, a.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+	_, err = ar.ReadByte()
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
 }
