@@ -341,3 +341,19 @@ func TestRaw(t *testing.T) {
 	_, err = rc.Write(ctxT(t, time.Second), []byte("x"), true)
 	assert.ErrorIs(t, err, transport.ErrClosed)
 }
+
+func TestSuppressEND(t *testing.T) {
+	r := newRig(t, DeviceOptions{})
+	_, err := r.conn.Write(ctxT(t, time.Second), []byte("*IDN?\n"), true)
+	require.NoError(t, err)
+	buf := make([]byte, 200)
+	n, _, err := r.conn.Read(ctxT(t, 50*time.Millisecond), buf, transport.ReadOptions{SuppressEND: true})
+	require.ErrorIs(t, err, transport.ErrTimeout, "EOM must not end the read")
+	assert.Contains(t, string(buf[:n]), "Test Instrument", "bytes read before the timeout are returned")
+	_, err = r.conn.Write(ctxT(t, time.Second), []byte("*IDN?\n"), true)
+	require.NoError(t, err)
+	n, why, err := r.conn.Read(ctxT(t, time.Second), buf, transport.ReadOptions{SuppressEND: true, TermChar: '\n', TermCharEnabled: true})
+	require.NoError(t, err)
+	assert.Equal(t, transport.ReasonTermChar, why)
+	assert.Contains(t, string(buf[:n]), "Test Instrument")
+}

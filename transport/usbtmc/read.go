@@ -16,8 +16,11 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 // on the termination character when opt.TermCharEnabled, or when p is full.
 // Each REQUEST_DEV_DEP_MSG_IN asks for at most what p still holds, so the
 // device never sends more than the caller wants; bytes past a termination
-// character stay buffered. After a timeout the Bulk-IN transfer is aborted
-// so the device is ready for the next command.
+// character stay buffered. With opt.SuppressEND (VI_ATTR_SUPPRESS_END_EN)
+// EOM does not end the read: it goes on with the next response until the
+// termination character, a full buffer or the deadline. After a timeout
+// the Bulk-IN transfer is aborted so the device is ready for the next
+// command.
 func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (int, transport.Reason, error) {
 	if len(p) == 0 {
 		return 0, 0, nil
@@ -43,7 +46,7 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 			var r transport.Reason
 			if len(c.data) == 0 && c.left == 0 {
 				c.inXfer = false
-				if c.eom {
+				if c.eom && !opt.SuppressEND {
 					r |= transport.ReasonEND
 				}
 			}
@@ -70,7 +73,7 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 		if len(c.data) == 0 && c.left == 0 {
 			// An empty transfer: the message ends here when EOM says so.
 			c.inXfer = false
-			if c.eom {
+			if c.eom && !opt.SuppressEND {
 				return n, transport.ReasonEND, nil
 			}
 		}

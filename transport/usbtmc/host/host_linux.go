@@ -21,13 +21,20 @@ var Root = usbfs.SysfsRoot
 
 // Open opens a USB INSTR resource: the first USBTMC interface matching m.
 // It prefers usbfs and falls back to /dev/usbtmcN when usbfs is not
-// permitted and the kernel driver owns the interface.
+// permitted and the kernel driver owns the interface. Sessions of this
+// process to the same interface share one connection (a *[Session]);
+// options apply when the connection is first opened.
 func Open(ctx context.Context, m Match, opts ...usbtmc.Option) (transport.Conn, error) {
 	found, err := usbfs.Find(Root, m)
 	if err != nil {
 		return nil, err
 	}
 	in := found[0]
+	key := fmt.Sprintf("%s#%d", in.Device.Node(), in.Interface.Number)
+	return join(key, func() (transport.Conn, error) { return open(ctx, in, opts) })
+}
+
+func open(ctx context.Context, in usbfs.Instrument, opts []usbtmc.Option) (transport.Conn, error) {
 	dev, err := usbfs.OpenDevice(in.Device.Node(), in.Interface.Number, usbfs.Options{Config: in.Device.Config})
 	if err != nil {
 		if errors.Is(err, transport.ErrLocked) && in.Interface.Misc != "" {

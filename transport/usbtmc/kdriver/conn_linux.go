@@ -205,7 +205,7 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 		if err := ioctlU8(c.fd, nums.MsgInAttr, &attr); err != nil {
 			attr = 1 // old driver: every read ends a message
 		}
-		end := attr&1 != 0
+		end := attr&1 != 0 && !opt.SuppressEND // VI_ATTR_SUPPRESS_END_EN: EOM does not end the read
 		if opt.TermCharEnabled {
 			if i := bytes.IndexByte(p[n:n+k], opt.TermChar); i >= 0 && i < k-1 {
 				// The driver did not stop at it: keep the rest for later.
@@ -228,7 +228,7 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 		if r != 0 {
 			return n, r, nil
 		}
-		if k == 0 {
+		if k == 0 && !opt.SuppressEND {
 			return n, 0, transport.Errorf("read", transport.ErrProtocol, errors.New("kdriver: empty read without EOM"))
 		}
 	}

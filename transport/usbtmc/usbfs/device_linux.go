@@ -36,6 +36,7 @@ type Device struct {
 	closed  bool
 	gone    error // set when the device disappeared
 	reaper  chan struct{}
+	inUse   sync.WaitGroup // slots held by transfers; Close unmaps after them
 	closeMu sync.Once
 }
 
@@ -208,6 +209,9 @@ func (d *Device) Close() error {
 			unix.Write(d.evfd, []byte{1, 0, 0, 0, 0, 0, 0, 0})
 			<-d.reaper
 		}
+		// Transfers woken by the discards still read their URB: unmap
+		// only after they returned their slots.
+		d.inUse.Wait()
 		d.release()
 	})
 	return nil

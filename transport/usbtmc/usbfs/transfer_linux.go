@@ -23,6 +23,7 @@ func (d *Device) getSlot() (*slot, error) {
 	if d.gone != nil {
 		return nil, d.gone
 	}
+	d.inUse.Add(1)
 	if n := len(d.free); n > 0 {
 		s := d.free[n-1]
 		d.free = d.free[:n-1]
@@ -31,6 +32,7 @@ func (d *Device) getSlot() (*slot, error) {
 	const hdr = 64 // the urb, padded
 	mem, err := unix.Mmap(-1, 0, hdr+d.slotSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
+		d.inUse.Done()
 		return nil, transport.Errorf("usb", transport.ErrTooLarge, err)
 	}
 	s := &slot{mem: mem, urb: (*urb)(unsafe.Pointer(&mem[0])), buf: mem[hdr:]}
@@ -40,10 +42,9 @@ func (d *Device) getSlot() (*slot, error) {
 
 func (d *Device) putSlot(s *slot) {
 	d.mu.Lock()
-	if d.fd >= 0 {
-		d.free = append(d.free, s)
-	}
+	d.free = append(d.free, s)
 	d.mu.Unlock()
+	d.inUse.Done()
 }
 
 // run submits the URB in s and waits for it, discarding it when ctx ends

@@ -88,10 +88,21 @@ func common(prefix string, c transport.Conn) {
 	st := c.(transport.STBReader)
 	if _, err := c.Write(ctxFor(5*time.Second), []byte("*SRE 1;TEST:SRQ\n"), true); err != nil {
 		fail(prefix+"-stb", "write: %v", err)
-	} else if stb, err := st.ReadSTB(ctxFor(5 * time.Second)); err != nil || stb&0x41 != 0x41 {
-		fail(prefix+"-stb", "stb %#x %v", stb, err)
 	} else {
-		pass(prefix + "-stb")
+		// The device executes the command after the bulk transfer
+		// completes, as a real instrument does: poll until it has.
+		var stb byte
+		var err error
+		for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if stb, err = st.ReadSTB(ctxFor(5 * time.Second)); err != nil || stb&0x41 == 0x41 {
+				break
+			}
+		}
+		if err != nil || stb&0x41 != 0x41 {
+			fail(prefix+"-stb", "stb %#x %v", stb, err)
+		} else {
+			pass(prefix + "-stb")
+		}
 	}
 	query(c, "*CLS;*SRE 0\n", 0)
 	if err := c.(transport.Triggerer).Trigger(ctxFor(5 * time.Second)); err != nil {
@@ -135,11 +146,16 @@ func runChecks() {
 	if err != nil {
 		fail("usbfs-open", "%v", err)
 	} else {
-		uc := c.(*usbtmc.Conn)
+		uc, ok := c.(*host.Session).Conn().(*usbtmc.Conn)
+		if !ok {
+			fail("usbfs-open", "opened through %T, not usbfs", c.(*host.Session).Conn())
+			c.Close()
+			return
+		}
 		fmt.Printf("guest: usbfs interface %+v caps %+v\n", uc.Interface(), uc.Capabilities())
 		pass("usbfs-open")
 		srq := make(chan struct{}, 1)
-		uc.OnSRQ(func() {
+		c.(transport.SRQNotifier).OnSRQ(func() {
 			select {
 			case srq <- struct{}{}:
 			default:
