@@ -225,3 +225,26 @@ func TestPercentileAndTerms(t *testing.T) {
 	_, err := parseTerm(`\q`)
 	assert.Error(t, err)
 }
+
+// The conformance command against the VXI-11 and HiSLIP servers of
+// `govisa serve`, where END, the status byte, triggers and SRQ exist.
+func TestCLIConformanceINSTR(t *testing.T) {
+	bin := buildCLI(t)
+	names := startServe(t, bin, "--socket", "", "--vxi11", "127.0.0.1:0", "--portmapper", "none", "--hislip", "127.0.0.1:0")
+	require.Len(t, names, 2)
+	for _, name := range names {
+		out, stderr, code := runBin(t, bin, "", "conformance", "--json", "--checks", "session/,read/end,read/count,status/,device/,timing/timeout", name)
+		require.Equal(t, 0, code, "%s\nstderr: %s\nstdout: %s", name, stderr, out)
+		var rep struct {
+			Features string `json:"features"`
+			Results  []struct{ Check, Outcome string }
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &rep))
+		assert.Contains(t, rep.Features, "END")
+		for _, r := range rep.Results {
+			if r.Check != "session/connection-loss" {
+				assert.Equal(t, "pass", r.Outcome, "%s %s", name, r.Check)
+			}
+		}
+	}
+}
