@@ -40,11 +40,8 @@ func runConformance() {
 	for _, r := range rep.Results {
 		fmt.Printf("GOVISA-USBVM CONF %s %s %s\n", r.Check, r.Outcome, r.Reason)
 	}
+	// The host-side test judges the CONF lines (it knows which failures
+	// are known issues outside the USB transport).
 	p, f, na := rep.Counts()
 	fmt.Printf("GOVISA-USBVM CONF-SUMMARY pass=%d fail=%d n/a=%d\n", p, f, na)
-	if !rep.OK() {
-		fail("conformance", "%d checks failed", f)
-		return
-	}
-	pass("conformance")
 }
