@@ -32,7 +32,7 @@ func commands() []command {
 		{"info", "show version, Go runtime and backends with what each supports here", runInfo},
 		{"list", "list resources the backend finds: list [--backend X] [QUERY]", runList},
 		{"query", "send a command and print the reply: query [--timeout D] [--backend X] RESOURCE COMMAND", runQuery},
-		{"serve", "serve the test instrument on the network: serve [--socket ADDR]", runServe},
+		{"serve", "serve simulated instruments: serve [--config FILE|@sim] [--socket A] [--vxi11 A] [--hislip A] [--serial] [--prologix A] [--tls-cert F --tls-key F] [--mdns IFACES]", runServe},
 		{"demo", "start simulated instruments on loopback and use them through the API", runDemo},
 		{"shell", "interactive shell like pyvisa-shell (plain lines from a pipe): shell [--backend X] [--trace]", runShell},
 		{"bench", "query round-trip percentiles and block throughput: bench [--json] [--backend X] RESOURCE", runBench},

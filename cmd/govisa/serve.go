@@ -39,9 +39,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.HiSLIP, "hislip", "", "HiSLIP listen address, e.g. 127.0.0.1:4880 (empty: off)")
 	fs.StringVar(&o.Prologix, "prologix", "", "Prologix GPIB-ETHERNET emulation listen address fronting the GPIB resources, e.g. 127.0.0.1:1234 (empty: off)")
 	fs.BoolVar(&o.Serial, "serial", false, "serve each ASRL resource on a pseudo-terminal (Linux)")
+	var sec secureFlags
+	sec.register(fs)
+	mdns := fs.String("mdns", "", "announce the served network resources by mDNS/DNS-SD on these interfaces (comma-separated; off when empty)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	cfg, err := sec.configure()
+	if err != nil {
+		return err
+	}
+	o.HiSLIPConfig = cfg
 	srv, err := simserve.Start(o, loaderFor(*config))
 	if err != nil {
 		return err
@@ -51,6 +59,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *config != "" {
 			fmt.Fprintf(stderr, "%s\t<- %s\n", sv.Name, srv.Describe(sv))
 		}
+	}
+	if *mdns != "" {
+		stop, err := announce(ctx, *mdns, srv.Served)
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+			return err
+		}
+		defer stop()
 	}
 	fmt.Fprintln(stdout, "ready")
 	var serveErr error

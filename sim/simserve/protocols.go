@@ -124,7 +124,7 @@ func (s *Server) startVXI11(o Options, devs []Device) error {
 	return nil
 }
 
-func (s *Server) startHiSLIP(addr string, devs []Device) error {
+func (s *Server) startHiSLIP(addr string, configure func(*hislip.Server), devs []Device) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -135,6 +135,9 @@ func (s *Server) startHiSLIP(addr string, devs []Device) error {
 		m[names[i]] = d.Dev
 	}
 	srv := hislip.NewServer(m)
+	if configure != nil {
+		configure(srv)
+	}
 	s.goServe(func() error { return srv.Serve(l) })
 	s.stops = append(s.stops, srv.Shutdown)
 	host, port := HostPort(l.Addr())

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/govisa/govisa/transport/hislip"
 	"log/slog"
 	"net"
 	"strconv"
@@ -41,6 +42,9 @@ type Options struct {
 	VXI11, Portmapper string
 	// HiSLIP is the HiSLIP listen address.
 	HiSLIP string
+	// HiSLIPConfig, when set, configures the HiSLIP server before it
+	// serves (TLS, SASL users: HiSLIP 2.0 secure connections).
+	HiSLIPConfig func(*hislip.Server)
 	// Serial serves each ASRL device on a pseudo-terminal of its own.
 	Serial bool
 	// Prologix is the listen address of the emulated GPIB-ETHERNET.
@@ -164,7 +168,7 @@ func Start(opts Options, load Loader) (s *Server, err error) {
 	}{
 		{SOCKET, opts.Socket != "", func(d []Device) error { return s.startSockets(opts.Socket, d) }},
 		{VXI11, opts.VXI11 != "", func(d []Device) error { return s.startVXI11(opts, d) }},
-		{HiSLIP, opts.HiSLIP != "", func(d []Device) error { return s.startHiSLIP(opts.HiSLIP, d) }},
+		{HiSLIP, opts.HiSLIP != "", func(d []Device) error { return s.startHiSLIP(opts.HiSLIP, opts.HiSLIPConfig, d) }},
 		{Serial, opts.Serial, s.startSerial},
 		{Prologix, opts.Prologix != "", func(d []Device) error { return s.startPrologix(opts.Prologix, d) }},
 	}
