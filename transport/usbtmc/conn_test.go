@@ -87,7 +87,7 @@ func TestReadCountAndTermChar(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "'ab;", string(buf[:n]))
 			assert.Equal(t, transport.ReasonTermChar, why)
-			assert.Equal(t, devTerm, r.dev.Stats.LastRequestIn.TermCharOn, "TermChar sent only when the device supports it")
+			assert.Equal(t, devTerm, r.dev.Stats().LastRequestIn.TermCharOn, "TermChar sent only when the device supports it")
 			n, why, err = r.conn.Read(ctxT(t, time.Second), buf[:2], transport.ReadOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, "cd", string(buf[:n]))
@@ -105,7 +105,7 @@ func TestReadTimeoutAbortsAndRecovers(t *testing.T) {
 	buf := make([]byte, 64)
 	_, _, err := r.conn.Read(ctxT(t, 20*time.Millisecond), buf, transport.ReadOptions{})
 	require.ErrorIs(t, err, transport.ErrTimeout)
-	assert.Equal(t, 1, r.dev.Stats.AbortsIn, "INITIATE_ABORT_BULK_IN after the timeout")
+	assert.Equal(t, 1, r.dev.Stats().AbortsIn, "INITIATE_ABORT_BULK_IN after the timeout")
 	got, _ := r.query(t, "*IDN?\n", 256)
 	assert.Contains(t, got, "Test Instrument")
 	// A cancelled context aborts too, with ErrAborted.
@@ -113,7 +113,7 @@ func TestReadTimeoutAbortsAndRecovers(t *testing.T) {
 	time.AfterFunc(10*time.Millisecond, cancel)
 	_, _, err = r.conn.Read(ctx, buf, transport.ReadOptions{})
 	require.ErrorIs(t, err, transport.ErrAborted)
-	assert.Equal(t, 2, r.dev.Stats.AbortsIn)
+	assert.Equal(t, 2, r.dev.Stats().AbortsIn)
 	got, _ = r.query(t, "*IDN?\n", 256)
 	assert.Contains(t, got, "Test Instrument")
 }
@@ -137,8 +137,8 @@ func TestWriteTimeoutAbortsBulkOut(t *testing.T) {
 	n, err := c.Write(ctxT(t, 20*time.Millisecond), []byte("TEST:ECHO? 'abcdefghijklmnop'\n"), true)
 	require.ErrorIs(t, err, transport.ErrTimeout)
 	assert.Equal(t, 10, n, "count = NBYTES_RXD from CHECK_ABORT_BULK_OUT_STATUS")
-	assert.Equal(t, 1, inst.dev.Stats.AbortsOut)
-	assert.Equal(t, 1, inst.dev.Stats.ClearHalts)
+	assert.Equal(t, 1, inst.dev.Stats().AbortsOut)
+	assert.Equal(t, 1, inst.dev.Stats().ClearHalts)
 	require.NoError(t, c.Clear(ctxT(t, time.Second)))
 	_, err = c.Write(ctxT(t, time.Second), []byte("*IDN?\n"), true)
 	require.NoError(t, err)
@@ -153,8 +153,8 @@ func TestClearDiscardsResponse(t *testing.T) {
 	_, err := r.conn.Write(ctxT(t, time.Second), []byte("TEST:ECHO? 'stale'\n"), true)
 	require.NoError(t, err)
 	require.NoError(t, r.conn.Clear(ctxT(t, time.Second)))
-	assert.Equal(t, 1, r.dev.Stats.Clears)
-	assert.Equal(t, 1, r.dev.Stats.ClearHalts, "CLEAR_FEATURE(HALT) on Bulk-OUT after SUCCESS")
+	assert.Equal(t, 1, r.dev.Stats().Clears)
+	assert.Equal(t, 1, r.dev.Stats().ClearHalts, "CLEAR_FEATURE(HALT) on Bulk-OUT after SUCCESS")
 	got, _ := r.query(t, "TEST:ECHO? fresh\n", 64)
 	assert.Equal(t, "fresh\n", got)
 }
@@ -179,21 +179,21 @@ func TestRigolSingleHeaderQuirk(t *testing.T) {
 	r := newRig(t, DeviceOptions{SingleHeader: true}, WithQuirks(QuirkSingleHeader))
 	got, _ := r.query(t, "TEST:BLOCK? 20000\n", 1000)
 	blockCheck(t, got, 20000)
-	assert.Equal(t, 0, r.dev.Stats.AbortsIn)
+	assert.Equal(t, 0, r.dev.Stats().AbortsIn)
 	// Without the quirk the oversized TransferSize is a protocol error.
 	r2 := newRig(t, DeviceOptions{SingleHeader: true}, WithQuirks(0))
 	_, err := r2.conn.Write(ctxT(t, time.Second), []byte("TEST:BLOCK? 20000\n"), true)
 	require.NoError(t, err)
 	_, _, err = r2.conn.Read(ctxT(t, time.Second), make([]byte, 1000), transport.ReadOptions{})
 	assert.ErrorIs(t, err, transport.ErrProtocol)
-	assert.Equal(t, 1, r2.dev.Stats.AbortsIn)
+	assert.Equal(t, 1, r2.dev.Stats().AbortsIn)
 }
 
 func TestSmallReadsQuirk(t *testing.T) {
 	r := newRig(t, DeviceOptions{MaxPacket: 64}, WithQuirks(QuirkSmallReads))
 	got, _ := r.query(t, "TEST:BLOCK? 300\n", 1000)
 	blockCheck(t, got, 300)
-	assert.LessOrEqual(t, r.dev.Stats.LastRequestIn.TransferSize, uint32(48))
+	assert.LessOrEqual(t, r.dev.Stats().LastRequestIn.TransferSize, uint32(48))
 }
 
 func TestSTBInterruptPathAndSRQ(t *testing.T) {
@@ -260,7 +260,7 @@ func TestTriggerRemoteLocalIndicator(t *testing.T) {
 	assert.False(t, remote)
 	assert.ErrorIs(t, r.conn.RemoteLocal(ctxT(t, time.Second), 99), transport.ErrInvalidArg)
 	require.NoError(t, r.conn.IndicatorPulse(ctxT(t, time.Second)))
-	assert.Equal(t, 1, r.dev.Stats.IndicatorPulses)
+	assert.Equal(t, 1, r.dev.Stats().IndicatorPulses)
 }
 
 func TestCapabilitiesHonoured(t *testing.T) {
@@ -271,7 +271,7 @@ func TestCapabilitiesHonoured(t *testing.T) {
 	assert.ErrorIs(t, r.conn.IndicatorPulse(ctxT(t, time.Second)), transport.ErrNotSupported)
 	remote, _ := r.inst.RemoteState()
 	assert.False(t, remote, "no REN_CONTROL at open")
-	assert.Zero(t, r.dev.Stats.Triggers)
+	assert.Zero(t, r.dev.Stats().Triggers)
 
 	plain := Capabilities{BCDUSBTMC: 0x0100}
 	p := newRig(t, DeviceOptions{Caps: &plain, NoInterrupt: true})

@@ -52,8 +52,14 @@ type Device struct {
 	stbBusy      bool
 	unsub        func()
 
-	// Counters tests look at.
-	Stats DeviceStats
+	stats DeviceStats
+}
+
+// Stats returns what the device has counted so far.
+func (d *Device) Stats() DeviceStats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stats
 }
 
 // DeviceStats counts requests the device answered.
@@ -202,12 +208,12 @@ func (d *Device) BulkOut(ctx context.Context, ep uint8, p []byte) (int, error) {
 		return n, d.dev.Write(ctx, p[HeaderSize:HeaderSize+k], end)
 	case MsgRequestDevDepIn:
 		d.req = &h
-		d.Stats.LastRequestIn = h
+		d.stats.LastRequestIn = h
 		d.wake()
 		d.mu.Unlock()
 		return n, nil
 	case MsgTrigger:
-		d.Stats.Triggers++
+		d.stats.Triggers++
 		d.mu.Unlock()
 		return n, d.dev.Trigger(ctx)
 	default:
@@ -390,7 +396,7 @@ func (d *Device) InterruptIn(ctx context.Context, ep uint8, p []byte) (int, erro
 // ClearHalt records CLEAR_FEATURE(ENDPOINT_HALT).
 func (d *Device) ClearHalt(ctx context.Context, ep uint8) error {
 	d.mu.Lock()
-	d.Stats.ClearHalts++
+	d.stats.ClearHalts++
 	d.mu.Unlock()
 	return nil
 }

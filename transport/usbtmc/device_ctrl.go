@@ -33,10 +33,10 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 		if !d.caps.IndicatorPulse {
 			return 0, stall(req)
 		}
-		d.Stats.IndicatorPulses++
+		d.stats.IndicatorPulses++
 		return putStatus(data, StatusSuccess), nil
 	case ReqInitiateClear:
-		d.Stats.Clears++
+		d.stats.Clears++
 		d.outLeft, d.req, d.spill = 0, nil, nil
 		d.abortBuild()
 		d.clearPending = true
@@ -72,7 +72,7 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 			// it, so its auto-abort names the next tag; accept that too.
 			return putStatus(data, StatusTransferNotInProgress, tag), nil
 		}
-		d.Stats.AbortsIn++
+		d.stats.AbortsIn++
 		d.req, d.spill = nil, nil
 		d.abortBuild()
 		d.xfer, d.xoff = d.xfer[:0], 0
@@ -88,7 +88,7 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 		if d.outLeft == 0 || byte(value) != d.lastOut {
 			return putStatus(data, StatusFailed, byte(value)), nil
 		}
-		d.Stats.AbortsOut++
+		d.stats.AbortsOut++
 		d.outLeft = 0
 		return putStatus(data, StatusSuccess, byte(value)), nil
 	case ReqCheckAbortBulkOutStatus:
