@@ -58,7 +58,7 @@ func ParseDescriptors(p []byte) (Descriptors, error) {
 	bad := func(format string, a ...any) (Descriptors, error) {
 		return Descriptors{}, transport.Errorf("descriptors", transport.ErrProtocol, fmt.Errorf("usbfs: "+format, a...))
 	}
-	if len(p) < 18 || p[0] < 18 || p[1] != 1 {
+	if len(p) < 18 || p[0] < 18 || int(p[0]) > len(p) || p[1] != 1 {
 		return bad("no device descriptor")
 	}
 	d := Descriptors{
