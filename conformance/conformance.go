@@ -184,6 +184,10 @@ type Config struct {
 	Disconnect func() error
 	// OpenOptions are applied to every session the checks open.
 	OpenOptions []visa.OpenOption
+	// CheckTimeout bounds each check, so that a stack ignoring its own
+	// timeouts fails the check instead of hanging the run (default 2 min,
+	// 10 min in long mode).
+	CheckTimeout time.Duration
 }
 
 func (c *Config) defaults() {
@@ -271,6 +275,18 @@ func Run(ctx context.Context, cfg Config) Report {
 	return rep
 }
 
+// checkLimit bounds one check: a stack that ignores its own timeouts must
+// not hang the whole run.
+func (e *Env) checkLimit() time.Duration {
+	if e.cfg.CheckTimeout > 0 {
+		return e.cfg.CheckTimeout
+	}
+	if e.has(FeatLong) {
+		return 10 * time.Minute
+	}
+	return 2 * time.Minute
+}
+
 // runCheck runs one check with its own sessions, which are closed after.
 func (e *Env) runCheck(ctx context.Context, c Check) (res Result) {
 	res = Result{Check: c.Name}
@@ -280,13 +296,34 @@ func (e *Env) runCheck(ctx context.Context, c Check) (res Result) {
 	}
 	start := time.Now()
 	defer func() {
-		if p := recover(); p != nil {
-			res.Outcome, res.Reason = Fail, fmt.Sprintf("panic: %v", p)
-		}
 		e.closeAll()
 		res.Duration = time.Since(start)
 	}()
-	err := c.run(ctx, e)
+	cctx, cancel := context.WithTimeout(ctx, e.checkLimit())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("panic: %v", p)
+			}
+		}()
+		done <- c.run(cctx, e)
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-cctx.Done():
+		// Closing the sessions should unblock the check; give it a moment.
+		e.closeAll()
+		select {
+		case err = <-done:
+		case <-time.After(5 * time.Second):
+		}
+		if err == nil || ctx.Err() == nil {
+			err = fmt.Errorf("the check did not finish within %v (an operation ignored its timeout)", e.checkLimit())
+		}
+	}
 	var na errNA
 	switch {
 	case err == nil:
