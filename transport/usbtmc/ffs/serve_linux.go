@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/govisa/govisa/transport/usbtmc"
@@ -23,7 +22,6 @@ type Function struct {
 	kind Kind
 	log  *slog.Logger
 	ep   []*os.File
-	wg   sync.WaitGroup
 	ctx  context.Context
 	stop context.CancelFunc
 }
@@ -65,12 +63,10 @@ func Serve(dir string, kind Kind, dev *usbtmc.Device, log *slog.Logger) (*Functi
 		f.ep = append(f.ep, e)
 	}
 	f.ctx, f.stop = context.WithCancel(context.Background())
-	f.wg.Add(3)
 	go f.control()
 	go f.bulkOut()
 	go f.bulkIn()
 	if kind == USB488 {
-		f.wg.Add(1)
 		go f.interrupt()
 	}
 	return f, nil
@@ -82,7 +78,8 @@ func (f *Function) closeFiles() {
 	}
 }
 
-// Close stops serving.
+// Close stops serving. Goroutines blocked in endpoint reads or writes end
+// when the gadget is unbound (the endpoint files then fail).
 func (f *Function) Close() error {
 	f.stop()
 	f.dev.Close()
@@ -107,7 +104,6 @@ func (f *Function) pause() bool {
 
 // control answers ep0 setup events with the device's Control.
 func (f *Function) control() {
-	defer f.wg.Done()
 	ep0 := f.ep[0]
 	buf := make([]byte, 12*4)
 	data := make([]byte, 4096)
@@ -149,7 +145,6 @@ func (f *Function) control() {
 // bulkOut reads whole Bulk-OUT transfers: the first packet, then exactly
 // the rest the header announces (so no zero-length packet is needed).
 func (f *Function) bulkOut() {
-	defer f.wg.Done()
 	ep := f.ep[1]
 	buf := make([]byte, 1<<20)
 	for {
@@ -189,7 +184,6 @@ func (f *Function) bulkOut() {
 
 // bulkIn writes the device's Bulk-IN transfers.
 func (f *Function) bulkIn() {
-	defer f.wg.Done()
 	ep := f.ep[2]
 	buf := make([]byte, 1<<20+512)
 	for {
@@ -216,7 +210,6 @@ func (f *Function) bulkIn() {
 
 // interrupt writes the device's notifications.
 func (f *Function) interrupt() {
-	defer f.wg.Done()
 	ep := f.ep[3]
 	var b [8]byte
 	for {
