@@ -2,9 +2,9 @@ package kdriver
 
 import "github.com/govisa/govisa/transport/usbtmc/internal/ioc"
 
-// Numbers holds the usbtmc driver's ioctl request codes
+// ioctlNumbers holds the usbtmc driver's ioctl request codes
 // (include/uapi/linux/usb/tmc.h).
-type Numbers struct {
+type ioctlNumbers struct {
 	IndicatorPulse, Clear, AbortBulkOut, AbortBulkIn, ClearOutHalt,
 	ClearInHalt, CtrlRequest, GetTimeout, SetTimeout, EOMEnable,
 	ConfigTermChar, Write, Read, WriteResult, APIVersion, GetCaps, ReadSTB,
@@ -12,9 +12,9 @@ type Numbers struct {
 	AutoAbort, GetSTB, GetSRQSTB, CancelIO, CleanupIO uint32
 }
 
-func numbersFor(e ioc.Encoding, ptr uintptr) Numbers {
+func numbersFor(e ioc.Encoding, ptr uintptr) ioctlNumbers {
 	const t = 91 // USBTMC_IOC_NR
-	return Numbers{
+	return ioctlNumbers{
 		IndicatorPulse: e.Num(ioc.DirNone, t, 1, 0),
 		Clear:          e.Num(ioc.DirNone, t, 2, 0),
 		AbortBulkOut:   e.Num(ioc.DirNone, t, 3, 0),

@@ -18,9 +18,9 @@ const (
 	dirRW    = ioc.DirRW
 )
 
-// Numbers holds the usbfs ioctl request codes for one architecture and
+// ioctlNumbers holds the usbfs ioctl request codes for one architecture and
 // pointer size.
-type Numbers struct {
+type ioctlNumbers struct {
 	Control, Bulk, ResetEP, SetInterface, SetConfiguration, GetDriver,
 	SubmitURB, DiscardURB, ReapURB, ReapURBNDelay, ClaimInterface,
 	ReleaseInterface, ConnectInfo, IOCTL, Reset, ClearHalt, Disconnect,
@@ -28,7 +28,7 @@ type Numbers struct {
 }
 
 // numbersFor computes the request codes. ptr is the pointer size (4 or 8).
-func numbersFor(e iocEncoding, ptr uintptr) Numbers {
+func numbersFor(e iocEncoding, ptr uintptr) ioctlNumbers {
 	const u = 'U'
 	ctrl := 8 + 4 + ptr // usbdevfs_ctrltransfer: 12 bytes then an aligned pointer
 	if ptr == 8 {
@@ -39,7 +39,7 @@ func numbersFor(e iocEncoding, ptr uintptr) Numbers {
 	if ptr == 8 {
 		urb = 56
 	}
-	return Numbers{
+	return ioctlNumbers{
 		Control:          e.Num(dirRW, u, 0, ctrl),
 		Bulk:             e.Num(dirRW, u, 2, bulk),
 		ResetEP:          e.Num(dirRead, u, 3, 4),
