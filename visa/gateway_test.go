@@ -2,6 +2,7 @@ package visa_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,4 +69,22 @@ func TestGPIBBusOperations(t *testing.T) {
 	require.NoError(t, err)
 	_, err = sock.Library().GpibCommand(bg, sock.Session(), []byte{0x3F})
 	assert.Equal(t, visa.VI_ERROR_NSUP_OPER, visa.StatusOf(err))
+}
+
+// TestIndefiniteBlockOverEND: an indefinite "#0" block ends at END; when
+// the first read already returned the whole response, no further read is
+// issued (it would time out).
+func TestIndefiniteBlockOverEND(t *testing.T) {
+	dev := newScriptDevice([]byte("#0abc\n"), []byte("#0"+strings.Repeat("z", 100000)+"\n"))
+	rm, err := visa.NewResourceManager("")
+	require.NoError(t, err)
+	defer rm.Close()
+	r, err := rm.OpenResource(bg, serveHiSLIP(t, dev), visa.WithTimeout(time.Second))
+	require.NoError(t, err)
+	data, err := r.QueryBlock(bg, "B?", visa.BlockOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "abc", string(data))
+	data, err = r.QueryBlock(bg, "B?", visa.BlockOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("z", 100000), string(data))
 }

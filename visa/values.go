@@ -154,7 +154,7 @@ func (r *Resource) readBlockLocked(ctx context.Context, opt *BlockOptions) ([]by
 	ended := st == VI_SUCCESS
 	got := head[start+hdr.HeaderLen : have]
 	if hdr.DataLen < 0 {
-		return r.readIndefiniteLocked(ctx, opt, got)
+		return r.readIndefiniteLocked(ctx, opt, got, ended)
 	}
 	if hdr.DataLen > opt.max() {
 		return nil, r.blockErr(VI_ERROR_INV_LENGTH, fmt.Sprintf("block announces %d bytes, more than the allowed %d; clear the device before the next command", hdr.DataLen, opt.max()), ieee4882.ErrTooLarge)
@@ -200,13 +200,20 @@ func (r *Resource) readBlockLocked(ctx context.Context, opt *BlockOptions) ([]by
 }
 
 // readIndefiniteLocked reads an indefinite "#0" block: data up to END.
-func (r *Resource) readIndefiniteLocked(ctx context.Context, opt *BlockOptions, got []byte) ([]byte, error) {
+// ended says the header read already saw END: got is the whole block.
+func (r *Resource) readIndefiniteLocked(ctx context.Context, opt *BlockOptions, got []byte, ended bool) ([]byte, error) {
+	data := append([]byte(nil), got...)
+	if ended {
+		if len(data) > 0 && data[len(data)-1] == '\n' {
+			data = data[:len(data)-1]
+		}
+		return data, nil
+	}
 	restore, err := r.termCharOff()
 	if err != nil {
 		return nil, err
 	}
 	defer restore()
-	data := append([]byte(nil), got...)
 	buf := make([]byte, 64<<10)
 	for {
 		if int64(len(data)) > opt.max() {

@@ -116,9 +116,7 @@ func runVM(t testing.TB) string {
 // knownConformanceFailures are failing checks whose cause is outside the
 // USB transport; each names it. A known failure that passes is reported so
 // that the entry can go.
-var knownConformanceFailures = map[string]string{
-	"block/indefinite": "visa.readIndefiniteLocked reads again after the header read already returned the whole response with END, and times out",
-}
+var knownConformanceFailures = map[string]string{}
 
 var benchRE = regexp.MustCompile(`GOVISA-USBVM BENCH (\S+) ([0-9.]+) (\S+)`)
 
