@@ -6,7 +6,7 @@ BENCHTIME ?= 1s
 STATICCHECK_VERSION ?= v0.8.2
 CROSS_TARGETS = linux/amd64 linux/arm linux/arm64 linux/mips linux/riscv64 darwin/arm64 windows/amd64
 
-.PHONY: demo test fmt-check vet unit cross bench fuzz lint build
+.PHONY: demo test fmt-check vet unit cross bench fuzz lint build test-usb-vm
 
 ## demo: start simulated instruments on loopback and talk to them through the public API
 demo:
@@ -52,3 +52,8 @@ fuzz:
 lint:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$$($(GO) env GOPATH)/bin/staticcheck $(PKGS)
+
+## test-usb-vm: the USB test in a QEMU VM against the kernel's dummy_hcd, usbfs and usbtmc driver
+test-usb-vm:
+	testdata/usbvm/fetch-kernel.sh
+	GOVISA_REQUIRE_USBVM=1 $(GO) test -count=1 -v -run TestUSBVM ./transport/usbtmc/vmtest
