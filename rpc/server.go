@@ -18,6 +18,8 @@ var ErrServerClosed = transport.Errorf("rpc serve", transport.ErrClosed, errors.
 
 // NoReply is returned by a [Handler] for a one-way procedure: the server
 // sends no reply at all (VXI-11's device_intr_srq is such a procedure).
+//
+//lint:ignore ST1012 NoReply is a control value a handler returns, not a failure.
 var NoReply = errors.New("rpc: no reply")
 
 // Request is one incoming call as a [Handler] sees it. The server reuses it

@@ -33,7 +33,6 @@ type Device struct {
 	outEOM  bool
 	lastOut byte
 	outLeft uint32
-	outPad  int
 	outRxd  uint32 // bytes received of the last DEV_DEP_MSG_OUT
 
 	// Bulk-IN: the pending request and the transfer being sent.
