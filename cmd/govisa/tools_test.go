@@ -163,7 +163,6 @@ func TestCLITools(t *testing.T) {
 }
 
 func TestLineEditor(t *testing.T) {
-	type step struct{ in, want string }
 	complete := func(head string) []string {
 		var out []string
 		for _, c := range []string{"open TCPIP0::1.2.3.4::INSTR", "open TCPIP0::1.2.3.5::INSTR", "query"} {
