@@ -159,6 +159,17 @@ func TestCLITools(t *testing.T) {
 		assert.Contains(t, stderr, "msg=viOpen")
 		assert.Contains(t, stderr, "msg=viWrite")
 		assert.Contains(t, stderr, "status=VI_SUCCESS")
+
+		// GOVISA_TRACE=json does the same for every command, as JSON.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "query", sock, "*IDN?")
+		cmd.Env = append(cmd.Environ(), "GOVISA_TRACE=json")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		require.NoError(t, cmd.Run(), errb.String())
+		assert.True(t, strings.HasPrefix(out.String(), "govisa,"), out.String())
+		assert.Contains(t, errb.String(), `"msg":"viRead"`)
 	})
 }
 
