@@ -82,11 +82,9 @@ var socketNA = []string{"read/end", "write/send-end", "block/indefinite", "devic
 
 // Defects the suite found in code outside this package (reported).
 const (
-	bugSuppressEND = "vxi11, hislip: the clients end a read on END even when ReadOptions.SuppressEND (VI_ATTR_SUPPRESS_END_EN) is set; the @sim transport honours it"
-	bugVXI11Shared = "visa/vxi11: VXI-11 has no shared device locks and ConnLibrary.Lock fails with VI_ERROR_NSUP_OPER instead of keeping the shared lock in-process"
-	bugHiSLIPRQS   = "hislip: the status byte read after an AsyncServiceRequest lacks RQS (bit 6)"
-	bugHiSLIPLock  = "hislip: after two sessions release a shared lock, a third session's query is never answered (the device-side lock is not fully released)"
-	bugHiSLIPOvl   = "hislip overlapped: after a read times out on a message sent without END, completing the message with END gets no response"
+	bugHiSLIPRQS  = "hislip: the status byte read after an AsyncServiceRequest lacks RQS (bit 6)"
+	bugHiSLIPLock = "hislip: after two sessions release a shared lock, a third session's query is never answered (the device-side lock is not fully released)"
+	bugHiSLIPOvl  = "hislip overlapped: after a read times out on a message sent without END, completing the message with END gets no response"
 )
 
 func TestSuiteSOCKET(t *testing.T) {
@@ -96,21 +94,19 @@ func TestSuiteSOCKET(t *testing.T) {
 
 func TestSuiteVXI11(t *testing.T) {
 	s := serveVXI11(t, sim.NewTestInstrument())
-	requirePass(t, runSuite(t, testDialer{}, s.name, s.proxy.DropAll), known{
-		"read/suppress-end": bugSuppressEND, "lock/shared": bugVXI11Shared})
+	requirePass(t, runSuite(t, testDialer{}, s.name, s.proxy.DropAll), nil)
 }
 
 func TestSuiteHiSLIPSynchronized(t *testing.T) {
 	s := serveHiSLIP(t, sim.NewTestInstrument())
 	requirePass(t, runSuite(t, testDialer{}, s.name, s.proxy.DropAll), known{
-		"read/suppress-end": bugSuppressEND,
-		"event/srq-queue":   bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock})
+		"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock})
 }
 
 func TestSuiteHiSLIPOverlapped(t *testing.T) {
 	s := serveHiSLIP(t, sim.NewTestInstrument())
 	requirePass(t, runSuite(t, testDialer{overlapped: true}, s.name, s.proxy.DropAll), known{
-		"read/suppress-end": bugSuppressEND, "write/send-end": bugHiSLIPOvl,
+		"write/send-end":  bugHiSLIPOvl,
 		"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock})
 }
 
@@ -125,8 +121,8 @@ func TestSuiteNative(t *testing.T) {
 		kf    known
 	}{
 		{"SOCKET", serveSocket, socketNA, nil},
-		{"VXI-11", serveVXI11, nil, known{"read/suppress-end": bugSuppressEND, "lock/shared": bugVXI11Shared}},
-		{"HiSLIP", serveHiSLIP, nil, known{"read/suppress-end": bugSuppressEND,
+		{"VXI-11", serveVXI11, nil, nil},
+		{"HiSLIP", serveHiSLIP, nil, known{
 			"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,7 +77,7 @@ func TestSuiteHiSLIPTLS(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, c.Encrypted())
 			require.NoError(t, c.Close())
-			kf := known{"read/suppress-end": bugSuppressEND,
+			kf := known{
 				"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock}
 			if overlapped {
 				kf["write/send-end"] = bugHiSLIPOvl

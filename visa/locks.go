@@ -232,6 +232,11 @@ func (l *ConnLibrary) Lock(ctx context.Context, id Session, mode AccessMode, tim
 		s.mu.Unlock()
 		rcancel()
 		if err != nil {
+			if typ == transport.LockShared && errors.Is(err, transport.ErrNotSupported) {
+				// The protocol has no shared device locks (VXI-11): the
+				// shared lock holds among this process's sessions only.
+				return key, nil
+			}
 			_ = l.locks.release(s.rsrc, id)
 			return "", mapError(op, s.rsrc, err)
 		}

@@ -97,9 +97,11 @@ func (c *Client) acceptData(h Header) bool {
 	return h.Type == MsgData && h.Param == 0xFFFFFFFF
 }
 
-// Read implements [transport.Conn]. It ends on DataEnd (ReasonEND), on the
-// termination character when opt enables it, or when p is full; bytes past
-// the end of p or past a termination character stay buffered.
+// Read implements [transport.Conn]. It ends on DataEnd (ReasonEND, unless
+// opt.SuppressEND: VI_ATTR_SUPPRESS_END_EN makes the read go on into the
+// next message), on the termination character when opt enables it, or when
+// p is full; bytes past the end of p or past a termination character stay
+// buffered.
 func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (int, transport.Reason, error) {
 	if err := c.checkUsable("read"); err != nil {
 		return 0, 0, err
@@ -118,6 +120,9 @@ func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 		}
 	}
 	n, reason, err := c.readLoop(p, opt)
+	if opt.SuppressEND {
+		reason &^= transport.ReasonEND // a termchar that came with DataEnd is reported as the termchar alone
+	}
 	if err != nil {
 		if _, ok := err.(*transport.Error); !ok {
 			err = c.ctxErr(ctx, "read", err)
@@ -155,7 +160,7 @@ func (c *Client) readLoop(p []byte, opt transport.ReadOptions) (int, transport.R
 			}
 			r.extra = r.extra[k:]
 			n += k
-			if reason := c.finishIfDone(); reason != 0 {
+			if reason := c.finishIfDone(); reason != 0 && !opt.SuppressEND {
 				return n, reason, nil
 			}
 			if n == len(p) {
@@ -182,7 +187,7 @@ func (c *Client) readLoop(p []byte, opt transport.ReadOptions) (int, transport.R
 			if err != nil {
 				return n, 0, err
 			}
-			if reason := c.finishIfDone(); reason != 0 {
+			if reason := c.finishIfDone(); reason != 0 && !opt.SuppressEND {
 				return n, reason, nil
 			}
 			if n == len(p) {
@@ -213,7 +218,7 @@ func (c *Client) readLoop(p []byte, opt transport.ReadOptions) (int, transport.R
 			}
 			r.cur, r.in, r.left = h, true, h.Length
 			if h.Length == 0 {
-				if reason := c.finishIfDone(); reason != 0 {
+				if reason := c.finishIfDone(); reason != 0 && !opt.SuppressEND {
 					return n, reason, nil
 				}
 			}

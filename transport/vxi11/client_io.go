@@ -85,8 +85,10 @@ const maxEmptyReads = 1000
 // the termination character (opt.TermCharEnabled sets termchrset), or p is
 // full; the reason bits become transport.Reason (END → ReasonEND, CHR →
 // ReasonTermChar, p full → ReasonCount). Replies with reason 0 (a server
-// delivering in pieces) are followed by further device_reads. VXI-11 has a
-// real END, so opt.SuppressEND is not consulted. On io_timeout (error 15)
+// delivering in pieces) are followed by further device_reads. With
+// opt.SuppressEND (VI_ATTR_SUPPRESS_END_EN) END does not end the read,
+// which goes on until the termination character, a full p or the timeout,
+// as VPP-4.3 says. On io_timeout (error 15)
 // the bytes received so far are returned with an error wrapping
 // transport.ErrTimeout.
 func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (int, transport.Reason, error) {
@@ -121,7 +123,7 @@ func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 			return n, 0, c.result(ctx, "device_read", code)
 		}
 		var r transport.Reason
-		if reason&ReasonEnd != 0 {
+		if reason&ReasonEnd != 0 && !opt.SuppressEND {
 			r |= transport.ReasonEND
 		}
 		if reason&ReasonChr != 0 && opt.TermCharEnabled && n > 0 && p[n-1] == opt.TermChar {
