@@ -88,3 +88,26 @@ func TestIndefiniteBlockOverEND(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, strings.Repeat("z", 100000), string(data))
 }
+
+// TestHiSLIPOverlapAttribute: VI_ATTR_TCPIP_HISLIP_OVERLAP_EN given at open
+// switches the session to overlapped mode, where queries still pair up.
+func TestHiSLIPOverlapAttribute(t *testing.T) {
+	name := serveHiSLIP(t, sim.NewTestInstrument())
+	rm, err := visa.NewResourceManager("")
+	require.NoError(t, err)
+	defer rm.Close()
+	r, err := rm.OpenResource(bg, name, visa.WithAttribute(visa.VI_ATTR_TCPIP_HISLIP_OVERLAP_EN, true))
+	require.NoError(t, err)
+	v, err := r.GetAttribute(visa.VI_ATTR_TCPIP_HISLIP_OVERLAP_EN)
+	require.NoError(t, err)
+	assert.Equal(t, true, v)
+	for i := 0; i < 5; i++ {
+		got, err := r.Query(bg, "TEST:ECHO? ovl")
+		require.NoError(t, err)
+		assert.Equal(t, "ovl", got)
+	}
+	require.NoError(t, r.SetAttribute(visa.VI_ATTR_TCPIP_HISLIP_OVERLAP_EN, false))
+	got, err := r.Query(bg, "TEST:ECHO? sync")
+	require.NoError(t, err)
+	assert.Equal(t, "sync", got)
+}

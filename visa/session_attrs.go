@@ -1,6 +1,8 @@
 package visa
 
 import (
+	"context"
+
 	"github.com/govisa/govisa/transport"
 )
 
@@ -98,6 +100,14 @@ func (s *session) getAttr(a Attr) (any, error) {
 			return nil, err
 		}
 		return uint32(s.lib.locks.state(s.rsrc, s.id)), nil
+	case VI_ATTR_TCPIP_HISLIP_OVERLAP_EN:
+		// The mode the session is really in, as the transport reports it.
+		if c, ok := s.conn.(interface{ Overlapped() bool }); ok {
+			if _, err := s.attrs.Get(a); err != nil {
+				return nil, err
+			}
+			return c.Overlapped(), nil
+		}
 	}
 	if p, ok := s.conn.(interface{ Attr(id uint32) (any, bool) }); ok {
 		if _, err := s.attrs.Get(a); err != nil {
@@ -156,6 +166,17 @@ func (s *session) applyAttr(a Attr) error {
 	case VI_ATTR_TCPIP_KEEPALIVE:
 		if c, ok := s.conn.(interface{ SetKeepAlive(bool) error }); ok {
 			err = c.SetKeepAlive(v.(bool))
+		}
+	case VI_ATTR_TCPIP_HISLIP_OVERLAP_EN:
+		// Switching mode is a device-clear transaction on the wire.
+		if c, ok := s.conn.(interface {
+			SetOverlapped(context.Context, bool) error
+		}); ok {
+			ctx, cancel := context.WithTimeout(context.Background(), dialTimeout(0, s.attrs))
+			s.mu.Lock()
+			err = c.SetOverlapped(ctx, v.(bool))
+			s.mu.Unlock()
+			cancel()
 		}
 	default:
 		if c, ok := s.conn.(interface{ SetAttr(id uint32, v any) error }); ok {
