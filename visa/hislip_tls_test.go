@@ -2,18 +2,12 @@ package visa_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/govisa/govisa/internal/testpki"
 	"github.com/govisa/govisa/sim"
 	"github.com/govisa/govisa/transport"
 	"github.com/govisa/govisa/transport/hislip"
@@ -22,39 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// selfSigned returns a server certificate for 127.0.0.1 and a pool that
-// trusts it, generated for this test only.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "govisa test"},
-		NotBefore:             time.Now().Add(-time.Minute),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
-}
-
 // TestHiSLIPSecureThroughFrontend: a HiSLIP 2.0 server that mandates
 // encryption and authentication is reached through the native backend with
 // TLS and SASL credentials, and refused without credentials.
 func TestHiSLIPSecureThroughFrontend(t *testing.T) {
-	cert, pool := selfSigned(t)
+	pki := testpki.New(t)
 	srv := hislip.NewServer(map[string]transport.Device{"hislip0": sim.NewTestInstrument()})
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	srv.TLSConfig = pki.ServerConfig()
 	srv.RequireEncryption = true
 	srv.RequireAuthentication = true
 	srv.Password = func(user string) (string, bool) { return "s3cret", user == "alice" }
@@ -72,7 +40,7 @@ func TestHiSLIPSecureThroughFrontend(t *testing.T) {
 
 	open := func(user, pass string) (*visa.Resource, error) {
 		d := visa.NewNativeDialer()
-		d.HiSLIPTLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		d.HiSLIPTLS = pki.ClientConfig()
 		if user != "" {
 			d.HiSLIPCredentials = func(string) (string, string, bool) { return user, pass, true }
 		}
