@@ -50,6 +50,7 @@ func TestSuiteHiSLIPTLS(t *testing.T) {
 				"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock}
 			if overlapped {
 				kf["write/send-end"] = bugHiSLIPOvl
+				kf["lock/exclusive"] = bugHiSLIPLockWait
 			}
 			requirePass(t, runSuite(t, testDialer{overlapped: overlapped, tls: cfg}, s.name, s.proxy.DropAll), kf)
 		})
