@@ -47,7 +47,7 @@ func TestSuiteHiSLIPTLS(t *testing.T) {
 			require.True(t, c.Encrypted())
 			require.NoError(t, c.Close())
 			kf := known{
-				"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS, "lock/shared": bugHiSLIPLock}
+				"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS}
 			if overlapped {
 				kf["write/send-end"] = bugHiSLIPOvl
 				kf["lock/exclusive"] = bugHiSLIPLockWait

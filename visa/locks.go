@@ -68,6 +68,14 @@ func (t *resourceLocks) state(name string, id Session) AccessMode {
 	return VI_NO_LOCK
 }
 
+// holds reports whether session id holds any lock on the resource.
+func (t *resourceLocks) holds(name string, id Session) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rl := t.byName[name]
+	return rl != nil && (rl.excl == id || rl.shared[id] > 0)
+}
+
 // acquire takes a lock for id, waiting until ctx is done. It returns the
 // key granted (shared) and whether the lock was nested.
 func (t *resourceLocks) acquire(ctx context.Context, name string, id Session, mode AccessMode, key string) (string, bool, error) {
@@ -265,7 +273,9 @@ func (l *ConnLibrary) Unlock(ctx context.Context, id Session) error {
 	if err := l.locks.release(s.rsrc, id); err != nil {
 		return &Error{Status: VI_ERROR_SESN_NLOCKED, Op: op, Resource: s.rsrc, Msg: "the session holds no lock"}
 	}
-	if l.locks.state(s.rsrc, id) == VI_NO_LOCK {
+	if !l.locks.holds(s.rsrc, id) {
+		// This session's last lock is gone: release its device lock too,
+		// whatever other sessions still hold.
 		if lk, ok := s.conn.(transport.Locker); ok {
 			s.mu.Lock()
 			err := lk.Unlock(ctx)
