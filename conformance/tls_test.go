@@ -49,7 +49,6 @@ func TestSuiteHiSLIPTLS(t *testing.T) {
 			kf := known{
 				"event/srq-queue": bugHiSLIPRQS, "event/srq-handler": bugHiSLIPRQS}
 			if overlapped {
-				kf["write/send-end"] = bugHiSLIPOvl
 				kf["lock/exclusive"] = bugHiSLIPLockWait
 			}
 			requirePass(t, runSuite(t, testDialer{overlapped: overlapped, tls: cfg}, s.name, s.proxy.DropAll), kf)

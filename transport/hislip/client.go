@@ -71,6 +71,7 @@ type Client struct {
 	sw           watcher // sync channel deadlines
 	syncInt      uint64  // Interrupted messages seen on the sync channel
 	needClear    bool    // overlapped-mode read abandoned, or a clear failed halfway
+	openMsg      bool    // the last Write ended without END: a program message is still incomplete at the server
 	wbuf         []byte
 	lockHeld     transport.LockType
 

@@ -119,6 +119,7 @@ func (c *Client) Write(ctx context.Context, p []byte, end bool) (int, error) {
 		}
 		sent += chunk
 	}
+	c.openMsg = !end
 	return sent, nil
 }
 
@@ -210,7 +211,7 @@ func (c *Client) clear(ctx context.Context, overlapped bool) error {
 	case <-c.intCh:
 	default:
 	}
-	c.needClear = false
+	c.needClear, c.openMsg = false, false
 	return nil
 }
 

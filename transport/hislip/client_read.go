@@ -127,10 +127,13 @@ func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 		if _, ok := err.(*transport.Error); !ok {
 			err = c.ctxErr(ctx, "read", err)
 		}
-		if c.overlapped && (c.rd.in || n == 0) &&
+		if c.overlapped && (c.rd.in || (n == 0 && !c.openMsg)) &&
 			(errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrAborted)) {
 			// In overlapped mode a late response cannot be told apart
-			// from the next one: resynchronise with a device clear.
+			// from the next one: resynchronise with a device clear. A
+			// read that found nothing while the program message is still
+			// open (sent without END) abandoned no response, and a clear
+			// would throw the open message away.
 			c.needClear = true
 		}
 	}
