@@ -155,6 +155,9 @@ func (s *session) statusQuery(m Message) error {
 		mav = s.respInProgress || (s.srvSent && m.Param != s.srvLastSent)
 	}
 	s.mu.Unlock()
+	if s.srqUnpolled.Swap(false) {
+		stb |= 0x40 // RQS: this client was sent a service request it has not polled yet
+	}
 	stb &^= 0x10
 	if mav {
 		stb |= 0x10

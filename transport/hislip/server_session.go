@@ -14,6 +14,13 @@ import (
 
 // session is the server side of one HiSLIP session.
 type session struct {
+	// srqUnpolled is set when an AsyncServiceRequest went to this client
+	// and cleared by its next status query, which then reports RQS even if
+	// the device withdrew it meanwhile (the server may have drained the
+	// MAV that raised the request into its own buffer, and IEEE 488.1 lets
+	// a device withdraw an unpolled request).
+	srqUnpolled atomic.Bool
+
 	srv     *Server
 	dev     *devState
 	id      uint16
@@ -120,6 +127,7 @@ func (s *session) srqLoop() {
 		case <-s.srqCh:
 			// The status byte is not read here: a serial poll would
 			// acknowledge RQS, which only the client's status query may do.
+			s.srqUnpolled.Store(true)
 			if s.writeAsync(AppendMessage(nil, MsgAsyncServiceRequest, 0x40, 0, nil)) != nil {
 				return
 			}
