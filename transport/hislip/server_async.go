@@ -152,7 +152,9 @@ func (s *session) statusQuery(m Message) error {
 		}
 		mav = (s.mavPending || s.respInProgress) && id == s.lastClientID
 	} else {
-		mav = s.respInProgress || (s.srvSent && m.Param != s.srvLastSent)
+		// Overlapped: a response still inside the device (not yet pulled
+		// by the output goroutine) is available too.
+		mav = s.respInProgress || (s.srvSent && m.Param != s.srvLastSent) || stb&0x10 != 0
 	}
 	s.mu.Unlock()
 	if s.srqUnpolled.Swap(false) {
