@@ -38,10 +38,12 @@ func TestSuiteSerialAndPrologix(t *testing.T) {
 		// END_IN "none": the line has no END of its own, and VISA's default
 		// (END on the termination character) would turn every newline into
 		// END, which the generic termination checks do not expect.
-		rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: "ASRL" + pty.SlavePath + "::INSTR",
-			OpenOptions: []visa.OpenOption{visa.WithAttribute(visa.VI_ATTR_ASRL_END_IN, visa.VI_ASRL_END_NONE), visa.WithReadTermination("\n")}})
-		require.Empty(t, rep.Error)
-		requirePass(t, rep, nil, serialNA...)
+		requirePass(t, func() conformance.Report {
+			rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: "ASRL" + pty.SlavePath + "::INSTR",
+				OpenOptions: []visa.OpenOption{visa.WithAttribute(visa.VI_ATTR_ASRL_END_IN, visa.VI_ASRL_END_NONE), visa.WithReadTermination("\n")}})
+			require.Empty(t, rep.Error)
+			return rep
+		}, nil, serialNA...)
 	})
 	t.Run("Prologix", func(t *testing.T) {
 		srv := prologix.NewServer(nil)
@@ -60,9 +62,11 @@ func TestSuiteSerialAndPrologix(t *testing.T) {
 		// No Disconnect: the adapter connection is shared by every GPIB
 		// session of the board, and the emulated adapter does not come back
 		// after a drop (a reconnecting adapter is future work).
-		rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: "GPIB0::5::INSTR"})
-		require.Empty(t, rep.Error)
-		requirePass(t, rep, known{
+		requirePass(t, func() conformance.Report {
+			rep := conformance.Run(context.Background(), conformance.Config{RM: rm, Resource: "GPIB0::5::INSTR"})
+			require.Empty(t, rep.Error)
+			return rep
+		}, known{
 			"read/chunked":      bugPrologixEND,
 			"event/srq-queue":   bugPrologixSRQ,
 			"event/srq-handler": bugPrologixSRQ,
@@ -80,6 +84,6 @@ var (
 )
 
 const (
-	bugPrologixEND = "prologix: with ++eot off the adapter never says where a response ends; END is inferred from silence, so a read of exactly the remaining bytes reports the count, not END"
+	bugPrologixEND = "flaky: prologix: with ++eot off the adapter never says where a response ends; END is inferred from silence, so a read of exactly the remaining bytes reports the count, not END"
 	bugPrologixSRQ = "prologix: SRQ events are not implemented (only Adapter.SRQ reads the line)"
 )

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govisa/govisa/conformance"
 	"github.com/govisa/govisa/internal/testpki"
 	"github.com/govisa/govisa/sim"
 	"github.com/govisa/govisa/transport"
@@ -50,7 +51,9 @@ func TestSuiteHiSLIPTLS(t *testing.T) {
 			if overlapped {
 				kf["lock/exclusive"] = bugHiSLIPLockWait
 			}
-			requirePass(t, runSuite(t, testDialer{overlapped: overlapped, tls: cfg}, s.name, s.proxy.DropAll), kf)
+			requirePass(t, func() conformance.Report {
+				return runSuite(t, testDialer{overlapped: overlapped, tls: cfg}, s.name, s.proxy.DropAll)
+			}, kf)
 		})
 	}
 }
