@@ -168,6 +168,15 @@ func TestUSBVM(t *testing.T) {
 	if !done {
 		t.Fatalf("no DONE marker; console:\n%s", out)
 	}
+	conf := 0
+	for k := range seen {
+		if strings.HasPrefix(k, "conf:") {
+			conf++
+		}
+	}
+	if conf == 0 {
+		t.Errorf("the conformance suite reported no check on the USB INSTR resource")
+	}
 	for _, name := range []string{"setup", "find", "usbfs-open", "usbfs-idn", "usbfs-block", "usbfs-clear", "usbfs-stb",
 		"usbfs-trigger", "usbfs-timeout", "usbfs-srq", "bench", "kdriver-open", "kdriver-idn", "kdriver-block",
 		"kdriver-clear", "kdriver-stb", "kdriver-trigger", "kdriver-timeout"} {
