@@ -499,12 +499,16 @@ func (in *Instrument) pushErr(err error, cmd Command) {
 
 // splitUnits yields the ';'-separated units of msg, ignoring ';' inside
 // single or double quotes.
-func splitUnits(msg string) func(func(string) bool) {
+func splitUnits(msg string) func(func(string) bool) { return splitQuoted(msg, ';') }
+
+// splitQuoted yields the parts of s between sep bytes, ignoring sep inside
+// single or double quotes.
+func splitQuoted(s string, sep byte) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		var quote byte
 		start := 0
-		for i := 0; i < len(msg); i++ {
-			c := msg[i]
+		for i := 0; i < len(s); i++ {
+			c := s[i]
 			switch {
 			case quote != 0:
 				if c == quote {
@@ -512,14 +516,14 @@ func splitUnits(msg string) func(func(string) bool) {
 				}
 			case c == '"' || c == '\'':
 				quote = c
-			case c == ';':
-				if !yield(msg[start:i]) {
+			case c == sep:
+				if !yield(s[start:i]) {
 					return
 				}
 				start = i + 1
 			}
 		}
-		yield(msg[start:])
+		yield(s[start:])
 	}
 }
 

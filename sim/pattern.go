@@ -268,26 +268,4 @@ func (sp *scpiPattern) matchArgs(args string, caps map[string]value) *Error {
 }
 
 // splitArgs yields comma-separated arguments, ignoring commas in quotes.
-func splitArgs(s string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		var quote byte
-		start := 0
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case quote != 0:
-				if c == quote {
-					quote = 0
-				}
-			case c == '"' || c == '\'':
-				quote = c
-			case c == ',':
-				if !yield(s[start:i]) {
-					return
-				}
-				start = i + 1
-			}
-		}
-		yield(s[start:])
-	}
-}
+func splitArgs(s string) func(func(string) bool) { return splitQuoted(s, ',') }
