@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/govisa/govisa/internal/deadline"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -63,9 +64,9 @@ type Client struct {
 	stream bool
 	cfg    clientConfig
 
-	wsem   chan struct{} // write lock that a waiting caller can leave on ctx
-	wwatch watcher       // write deadlines; used under wsem
-	rwatch watcher       // read deadlines; used by the reader token holder
+	wsem   chan struct{}    // write lock that a waiting caller can leave on ctx
+	wwatch deadline.Watcher // write deadlines; used under wsem
+	rwatch deadline.Watcher // read deadlines; used by the reader token holder
 	xid    atomic.Uint32
 
 	mu      sync.Mutex
@@ -160,8 +161,8 @@ func NewClient(conn net.Conn, opts ...ClientOption) *Client {
 	// Start from a time-derived xid so that a new client on the same
 	// server port is unlikely to reuse the xids of an old one.
 	c.xid.Store(uint32(time.Now().UnixNano()))
-	c.wwatch = watcher{nc: conn}
-	c.rwatch = watcher{nc: conn, read: true}
+	c.wwatch.Init(conn, deadline.Write)
+	c.rwatch.Init(conn, deadline.Read)
 	if c.stream {
 		c.rr = NewRecordReader(conn, c.cfg.maxRecord)
 		close(c.done)
@@ -202,8 +203,8 @@ func (c *Client) Close() error {
 	}
 	<-c.done
 	c.failPending(c.terminalErr())
-	c.wwatch.release()
-	c.rwatch.release()
+	c.wwatch.Release()
+	c.rwatch.Release()
 	return err
 }
 
@@ -402,10 +403,10 @@ func (c *Client) write(ctx context.Context, msg []byte) error {
 	}
 	// The deadline and a cancellation interrupt a write blocked on a full
 	// socket buffer.
-	if err := c.wwatch.arm(ctx); err != nil {
+	if err := c.armWrite(ctx); err != nil {
 		return transport.NetError("rpc send", err)
 	}
-	defer c.wwatch.disarm()
+	defer c.wwatch.Disarm()
 	if len(msg) > escortSize {
 		c.mu.Lock()
 		c.bigWriters++
@@ -428,7 +429,7 @@ func (c *Client) write(ctx context.Context, msg []byte) error {
 		}
 		// Nothing written, interrupted by a late callback of an earlier
 		// context: this call may go on.
-		if err = c.wwatch.arm(ctx); err != nil {
+		if err = c.armWrite(ctx); err != nil {
 			break
 		}
 	}

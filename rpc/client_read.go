@@ -93,7 +93,7 @@ func (c *Client) wakeOneLocked() {
 // connection fails.
 func (c *Client) escort() {
 	for {
-		err := c.rwatch.arm(context.Background())
+		err := c.armRead(context.Background())
 		var rec []byte
 		if err == nil {
 			rec, err = c.rr.ReadRecord()
@@ -124,7 +124,7 @@ func (c *Client) escort() {
 // call's context ends or the connection fails.
 func (c *Client) readReplies(ctx context.Context, xid uint32, p *pendingCall) error {
 	for {
-		err := c.rwatch.arm(ctx)
+		err := c.armRead(ctx)
 		var rec []byte
 		if err == nil {
 			rec, err = c.rr.ReadRecord()
@@ -135,7 +135,7 @@ func (c *Client) readReplies(ctx context.Context, xid uint32, p *pendingCall) er
 			if cerr := ctxEnded(ctx); cerr != nil && (isTimeout(err) || errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrAborted)) {
 				// This call is over; the stream is intact (the record
 				// reader resumes where it stopped) for the next holder.
-				c.rwatch.disarm()
+				c.rwatch.Disarm()
 				c.mu.Lock()
 				_, mine := c.pending[xid]
 				delete(c.pending, xid)
@@ -155,7 +155,7 @@ func (c *Client) readReplies(ctx context.Context, xid uint32, p *pendingCall) er
 				continue
 			}
 			c.fail(readErr(err))
-			c.rwatch.disarm()
+			c.rwatch.Disarm()
 			c.mu.Lock()
 			c.reading = false
 			c.mu.Unlock()
@@ -194,7 +194,7 @@ func (c *Client) route(rec []byte, p *pendingCall) (done bool, err error) {
 		q.done <- res
 		return false, nil
 	}
-	c.rwatch.disarm()
+	c.rwatch.Disarm()
 	c.mu.Lock()
 	c.reading = false
 	c.wakeOneLocked()

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/govisa/govisa/internal/deadline"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -68,10 +69,10 @@ type Client struct {
 	rmtDelivered bool
 	lastServerID uint32 // overlapped: ID of the last server message fully delivered
 	rd           reader
-	sw           watcher // sync channel deadlines
-	syncInt      uint64  // Interrupted messages seen on the sync channel
-	needClear    bool    // overlapped-mode read abandoned, or a clear failed halfway
-	openMsg      bool    // the last Write ended without END: a program message is still incomplete at the server
+	sw           deadline.Watcher // sync channel deadlines
+	syncInt      uint64           // Interrupted messages seen on the sync channel
+	needClear    bool             // overlapped-mode read abandoned, or a clear failed halfway
+	openMsg      bool             // the last Write ended without END: a program message is still incomplete at the server
 	wbuf         []byte
 	lockHeld     transport.LockType
 
@@ -183,7 +184,7 @@ func (c *Client) open(ctx context.Context, sub string) error {
 	if c.syncConn, err = c.dialOne(ctx); err != nil {
 		return err
 	}
-	c.sw.nc = c.syncConn
+	c.sw.Init(c.syncConn, deadline.Both)
 	c.syncOut = c.syncConn
 	c.br = bufio.NewReaderSize(c.syncConn, 64<<10)
 	c.rd.br = c.br
@@ -338,7 +339,7 @@ func (c *Client) OnSRQ(f func()) {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
-		c.sw.forget()
+		c.sw.Forget()
 		if c.syncConn != nil {
 			c.syncConn.Close()
 		}
@@ -352,9 +353,6 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// aLongTimeAgo is a deadline in the past used to wake blocked I/O.
-var aLongTimeAgo = time.Unix(1, 0)
-
 // armDeadline applies ctx's deadline to conn and arranges for cancellation
 // to wake blocked I/O. The returned function undoes the cancellation hook.
 func armDeadline(ctx context.Context, conn net.Conn) func() {
@@ -365,7 +363,7 @@ func armDeadline(ctx context.Context, conn net.Conn) func() {
 	}
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		_ = conn.SetDeadline(aLongTimeAgo)
+		_ = conn.SetDeadline(deadline.Past)
 		close(fired)
 	})
 	return func() {

@@ -103,7 +103,7 @@ func (c *Client) Write(ctx context.Context, p []byte, end bool) (int, error) {
 	if c.serverMax > HeaderSize+1 {
 		maxPayload = int(min(c.serverMax-HeaderSize, 1<<30))
 	}
-	if err := c.sw.arm(ctx); err != nil {
+	if err := c.armSync(ctx); err != nil {
 		return 0, c.ctxErr(ctx, "write", err)
 	}
 	sent := 0
@@ -129,7 +129,7 @@ func (c *Client) Trigger(ctx context.Context) error {
 	if err := c.prepareSync(ctx, "trigger"); err != nil {
 		return err
 	}
-	if err := c.sw.arm(ctx); err != nil {
+	if err := c.armSync(ctx); err != nil {
 		return c.ctxErr(ctx, "trigger", err)
 	}
 	if written, err := c.sendSync(MsgTrigger, nil); err != nil {
@@ -174,7 +174,7 @@ func (c *Client) clear(ctx context.Context, overlapped bool) error {
 	if overlapped {
 		features |= 1
 	}
-	if err := c.sw.arm(ctx); err != nil {
+	if err := c.armSync(ctx); err != nil {
 		return c.ctxErr(ctx, "clear", err)
 	}
 	c.rd.reset()

@@ -115,7 +115,7 @@ func (c *Client) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 		}
 	}
 	if c.syncConn != nil {
-		if err := c.sw.arm(ctx); err != nil {
+		if err := c.armSync(ctx); err != nil {
 			return 0, 0, c.ctxErr(ctx, "read", err)
 		}
 	}

@@ -119,7 +119,7 @@ func (c *Client) EndTLS(ctx context.Context) error {
 	if c.asyncTLS.Load() != nil {
 		return c.setFatal(FatalSecureConnFailed, []byte("ending TLS on the async channel failed"), false)
 	}
-	if err := c.sw.arm(ctx); err != nil {
+	if err := c.armSync(ctx); err != nil {
 		return c.ctxErr(ctx, op, err)
 	}
 	if _, err := c.syncOut.Write(AppendMessage(nil, MsgEndTLS, 0, 0, nil)); err != nil {
@@ -128,8 +128,8 @@ func (c *Client) EndTLS(ctx context.Context) error {
 	err := c.syncTLS.CloseWrite()
 	// crypto/tls leaves a past write deadline behind after close_notify:
 	// let the watcher set the deadlines afresh.
-	c.sw.forget()
-	if err := c.sw.arm(ctx); err != nil {
+	c.sw.Forget()
+	if err := c.armSync(ctx); err != nil {
 		return c.ctxErr(ctx, op, err)
 	}
 	if err != nil {
@@ -228,7 +228,7 @@ func (c *Client) startTLS(ctx context.Context) error {
 	if c.asyncTLS.Load() == nil {
 		return c.setFatal(FatalSecureConnFailed, []byte("async TLS handshake failed"), false)
 	}
-	if err := c.sw.arm(ctx); err != nil {
+	if err := c.armSync(ctx); err != nil {
 		return c.ctxErr(ctx, "start tls", err)
 	}
 	if _, err := c.syncOut.Write(AppendMessage(nil, MsgStartTLS, 0, 0, nil)); err != nil {
@@ -293,7 +293,7 @@ func (c *Client) Authenticated() bool { return c.authed }
 // message of one of the wanted types; Data is not expected here and is
 // skipped. Used only while no response is pending (session opening).
 func (c *Client) syncControl(ctx context.Context, op string, msg []byte, want ...MsgType) (Header, []byte, error) {
-	if err := c.sw.arm(ctx); err != nil {
+	if err := c.armSync(ctx); err != nil {
 		return Header{}, nil, c.ctxErr(ctx, op, err)
 	}
 	if msg != nil {

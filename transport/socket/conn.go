@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/govisa/govisa/internal/deadline"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -22,7 +23,7 @@ type Conn struct {
 	nc  *net.TCPConn
 	rc  syscall.RawConn
 	log *slog.Logger
-	wd  watcher
+	wd  deadline.Watcher
 
 	// buf[r:w] holds received bytes not yet returned: what followed a
 	// termination character, or what a small Read could not take.
@@ -87,9 +88,9 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
 		nc:  tc,
 		rc:  rc,
 		log: orDiscard(opts.Logger),
-		wd:  watcher{nc: tc},
 		buf: make([]byte, size),
 	}
+	c.wd.Init(tc, deadline.Both)
 	c.tryFn = c.tryReadFD
 	c.noDelay.Store(opts.NoDelay)
 	c.keepAlive.Store(opts.KeepAlive)
@@ -115,7 +116,7 @@ func (c *Conn) Write(ctx context.Context, p []byte, end bool) (int, error) {
 	if c.closed.Load() {
 		return 0, transport.Errorf("write", transport.ErrClosed, nil)
 	}
-	if err := c.wd.arm(ctx, false); err != nil {
+	if err := c.arm(ctx, deadline.Write); err != nil {
 		return 0, c.opError("write", ctx, err)
 	}
 	n, err := c.nc.Write(p)
@@ -155,7 +156,7 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 	// The buffer is empty now. Arm deadlines before any I/O, even a
 	// non-blocking one, so a past deadline left by an earlier cancellation
 	// cannot leak into this Read.
-	if err := c.wd.arm(ctx, true); err != nil {
+	if err := c.arm(ctx, deadline.Read); err != nil {
 		return n, 0, c.opError("read", ctx, err)
 	}
 	for {
@@ -255,7 +256,7 @@ func (c *Conn) Clear(ctx context.Context) error {
 	}
 	dropped := c.w - c.r
 	c.r, c.w = 0, 0
-	if err := c.wd.arm(ctx, true); err != nil {
+	if err := c.arm(ctx, deadline.Read); err != nil {
 		return c.opError("clear", ctx, err)
 	}
 	for {
@@ -344,7 +345,7 @@ func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	c.wd.release()
+	c.wd.Release()
 	c.log.Debug("socket: close", "remote", c.nc.RemoteAddr())
 	if err := c.nc.Close(); err != nil {
 		return transport.NetError("close", err)
