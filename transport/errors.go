@@ -39,6 +39,11 @@ var (
 	// ErrBusy: the device cannot take the request now (for example a
 	// response is still pending).
 	ErrBusy = errors.New("transport: busy")
+	// ErrAuthentication: the peer refused the credentials, no
+	// authentication mechanism was common to both sides, or the peer's
+	// identity could not be verified (a TLS certificate that does not check
+	// out). Retrying with the same settings will fail the same way.
+	ErrAuthentication = errors.New("transport: authentication failed")
 )
 
 // Error wraps a sentinel with the operation and the underlying cause so that

@@ -13,6 +13,10 @@ var transportStatus = []struct {
 	kind error
 	st   Status
 }{
+	// Before ErrConnLost and ErrNotSupported: a failed TLS verification
+	// ends the connection and a missing common SASL mechanism is "not
+	// supported", but what the user must fix is access.
+	{transport.ErrAuthentication, VI_ERROR_NPERMISSION},
 	{transport.ErrTimeout, VI_ERROR_TMO},
 	{transport.ErrConnLost, VI_ERROR_CONN_LOST},
 	{transport.ErrClosed, VI_ERROR_INV_OBJECT},

@@ -23,7 +23,7 @@ import (
 func serverError(op string, code uint8, text []byte) error {
 	cause := fmt.Errorf("server Error %d (%s): %q", code, ErrorCodeText(code), text)
 	if code == ErrCodeAuthenticationErr {
-		cause = fmt.Errorf("%w: %w", ErrAuthentication, cause)
+		return transport.Errorf(op, transport.ErrAuthentication, cause)
 	}
 	return transport.Errorf(op, transport.ErrIO, cause)
 }
@@ -251,6 +251,11 @@ func (c *Client) startTLS(ctx context.Context) error {
 // unknown state. A verification failure stays visible through errors.As.
 func (c *Client) tlsFailed(channel string, err error) error {
 	fe := c.setFatal(FatalSecureConnFailed, []byte(channel+" channel TLS handshake: "+err.Error()), false)
+	var cve *tls.CertificateVerificationError
+	if errors.As(err, &cve) {
+		// The session is lost too, but what the user must fix is trust.
+		return transport.Errorf("start tls", transport.ErrAuthentication, fmt.Errorf("%w (%w: %w)", err, transport.ErrConnLost, fe))
+	}
 	return transport.Errorf("start tls", transport.ErrConnLost, fmt.Errorf("%w (%w)", err, fe))
 }
 
@@ -384,12 +389,12 @@ func (c *Client) authenticate(ctx context.Context) error {
 		}
 	}
 	if h.Type != MsgAuthenticationResult || h.Control&authResultSuccess == 0 {
-		return transport.Errorf(op, transport.ErrIO, fmt.Errorf("%w: %s rejected (server code %d)", ErrAuthentication, mech, h.Param))
+		return transport.Errorf(op, transport.ErrAuthentication, fmt.Errorf("%s rejected (server code %d)", mech, h.Param))
 	}
 	if scram != nil {
 		// The server proves it knows the password too.
 		if err := scram.verify(p); err != nil {
-			return transport.Errorf(op, transport.ErrIO, fmt.Errorf("%w: %w", ErrAuthentication, err))
+			return transport.Errorf(op, transport.ErrAuthentication, err)
 		}
 	}
 	c.authed = true

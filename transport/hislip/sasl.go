@@ -3,7 +3,7 @@ package hislip
 import (
 	"bytes"
 	"crypto/subtle"
-	"errors"
+	"github.com/govisa/govisa/transport"
 	"strings"
 )
 
@@ -15,9 +15,11 @@ const (
 	MechAnonymous = "ANONYMOUS" // RFC 4505: optional trace information
 )
 
-// ErrAuthentication is the cause of a failed SASL authentication, on both
-// sides. Errors wrapping it also wrap transport.ErrIO.
-var ErrAuthentication = errors.New("hislip: authentication failed")
+// ErrAuthentication is transport.ErrAuthentication, which errors of a
+// failed SASL authentication (on both sides) and of a server certificate
+// that fails verification wrap. Package visa maps it to
+// VI_ERROR_NPERMISSION.
+var ErrAuthentication = transport.ErrAuthentication
 
 // maxSASLPayload bounds the payload of the SASL messages (mechanism list,
 // mechanism name, exchanges): RFC 4616 allows 255 bytes per field.

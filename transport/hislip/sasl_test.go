@@ -88,8 +88,8 @@ func TestSASLSCRAM(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 	_, err := Dial(ctxT(t, 5*time.Second), env.addr, "hislip0", WithCredentials("bob", "hunter3"))
-	if !errors.Is(err, ErrAuthentication) || !errors.Is(err, transport.ErrIO) {
-		t.Fatalf("wrong password: %v", err)
+	if !errors.Is(err, transport.ErrAuthentication) || errors.Is(err, transport.ErrIO) {
+		t.Fatalf("wrong password: %v (want ErrAuthentication, not ErrIO)", err)
 	}
 	// And over TLS, where PLAIN is offered too; the client prefers SCRAM.
 	envTLS := tlsServer(t, func(s *Server) {

@@ -173,8 +173,8 @@ func TestTLSUntrustedServer(t *testing.T) {
 	if !errors.As(err, &uae) && !errors.As(err, &cve) {
 		t.Fatalf("want a certificate verification error, got %v", err)
 	}
-	if !errors.Is(err, transport.ErrConnLost) {
-		t.Fatalf("want ErrConnLost, got %v", err)
+	if !errors.Is(err, transport.ErrConnLost) || !errors.Is(err, transport.ErrAuthentication) {
+		t.Fatalf("want ErrConnLost and ErrAuthentication, got %v", err)
 	}
 }
 
@@ -347,8 +347,8 @@ func TestSASLRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := c.Read(ctx, make([]byte, 64), transport.ReadOptions{})
-	if !errors.Is(err, ErrAuthentication) || !errors.Is(err, transport.ErrIO) {
-		t.Fatalf("read without authentication: %v", err)
+	if !errors.Is(err, transport.ErrAuthentication) || errors.Is(err, transport.ErrIO) {
+		t.Fatalf("read without authentication: %v (want ErrAuthentication, not ErrIO)", err)
 	}
 	if err := c.Lock(ctx, transport.LockExclusive, "", 0); err == nil {
 		t.Fatal("lock granted without authentication")
