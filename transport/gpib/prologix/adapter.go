@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govisa/govisa/transport"
@@ -33,9 +34,32 @@ type Options struct {
 	// the adapter falls silent after a ++read eoi.
 	UseEOT  bool
 	EOTChar byte
-	// Logger receives debug traces of every ++ command; nil is silent.
+	// SRQPollInterval is how often the adapter's SRQ line is polled
+	// (++srq) while an instrument wants service-request events
+	// ([Instr.OnSRQ]); default 50 ms. A Prologix controller has no
+	// asynchronous SRQ notification, so polling is the only way.
+	SRQPollInterval time.Duration
+	// Reconnect says what happens after the TCP link to a GPIB-ETHERNET
+	// adapter fails: by default (ReconnectAuto) the next operation redials
+	// and sets the adapter up again. Serial links never reconnect.
+	Reconnect ReconnectPolicy
+	// Logger receives debug traces of every ++ command and a record of
+	// each lost and restored link; nil is silent.
 	Logger *slog.Logger
 }
+
+// ReconnectPolicy chooses whether a lost TCP link is redialled.
+type ReconnectPolicy uint8
+
+const (
+	// ReconnectAuto (the default): the operation that meets the failure
+	// returns an error wrapping transport.ErrConnLost, and the next
+	// operation redials within its own deadline.
+	ReconnectAuto ReconnectPolicy = iota
+	// ReconnectNever: once the link failed, every operation fails with
+	// transport.ErrConnLost until the adapter is closed.
+	ReconnectNever
+)
 
 func (o *Options) withDefaults() Options {
 	var r Options
@@ -49,6 +73,9 @@ func (o *Options) withDefaults() Options {
 	if r.Slack <= 0 {
 		r.Slack = 20 * time.Millisecond
 	}
+	if r.SRQPollInterval <= 0 {
+		r.SRQPollInterval = 50 * time.Millisecond
+	}
 	return r
 }
 
@@ -57,22 +84,37 @@ func (o *Options) withDefaults() Options {
 // operation takes the adapter's lock and re-addresses the bus when the
 // target changes, so operations of different instruments are serialised.
 type Adapter struct {
-	mu   sync.Mutex
-	l    link
+	mu   sync.Mutex // serialises operations on the link
+	l    link       // guarded by mu (and lmu when it is replaced)
 	opts Options
+	// redial opens a new link to the same adapter; nil when the link
+	// cannot come back (a serial port that vanished is a device gone).
+	redial func(context.Context) (link, error)
+	// broken is why the link failed (guarded by mu); nil while it works.
+	broken error
+
+	// lmu lets Close reach the current link while an operation holds mu,
+	// so that closing unblocks it.
+	lmu      sync.Mutex
+	closed   atomic.Bool
+	closeErr error
+	// closeCtx ends when the adapter is closed; it cancels a redial and
+	// the SRQ poller's bus operations.
+	closeCtx    context.Context
+	closeCancel context.CancelFunc
+
+	srq srqWatch
 
 	addr    Address // current ++addr; pad -1 = unknown
 	eoi     bool    // current ++eoi
 	readTmo time.Duration
 
 	// Read state of the instrument at addr.
-	buf      []byte // bytes received from the adapter; buf[r:] not yet returned
-	r        int
-	reading  bool // a ++read is in progress (not yet ended)
-	got      int  // bytes received since that ++read was sent
-	wbuf     []byte
-	closed   bool
-	closeErr error
+	buf     []byte // bytes received from the adapter; buf[r:] not yet returned
+	r       int
+	reading bool // a ++read is in progress (not yet ended)
+	got     int  // bytes received since that ++read was sent
+	wbuf    []byte
 }
 
 // Address is a GPIB address: primary 0-30, secondary 0-30 or -1 for none
@@ -102,15 +144,28 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Adapter, error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		addr = net.JoinHostPort(strings.Trim(addr, "[]"), strconv.Itoa(DefaultPort))
 	}
+	l, err := dialTCP(ctx, addr)
+	if err != nil {
+		return nil, transport.NetError("dial", err)
+	}
+	a, err := newAdapter(ctx, l, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.redial = func(ctx context.Context) (link, error) { return dialTCP(ctx, addr) }
+	return a, nil
+}
+
+func dialTCP(ctx context.Context, addr string) (link, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, transport.NetError("dial", err)
+		return nil, err
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	return newAdapter(ctx, &tcpLink{c: c}, opts)
+	return &tcpLink{c: c}, nil
 }
 
 // OpenSerial opens a GPIB-USB adapter on a serial port (its FTDI virtual
@@ -129,18 +184,24 @@ func OpenSerial(ctx context.Context, port string, opts *Options) (*Adapter, erro
 
 func newAdapter(ctx context.Context, l link, opts *Options) (*Adapter, error) {
 	a := &Adapter{l: l, opts: opts.withDefaults(), addr: Address{PAD: -1, SAD: -1}}
-	if err := a.init(ctx); err != nil {
+	a.closeCtx, a.closeCancel = context.WithCancel(context.Background())
+	a.mu.Lock()
+	err := a.setup(ctx)
+	a.mu.Unlock()
+	if err != nil {
+		a.closeCancel()
 		l.close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// init puts the adapter in the state every operation assumes, and makes
-// sure nothing is written to its EEPROM (++savecfg 0 first).
-func (a *Adapter) init(ctx context.Context) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// setup puts the adapter in the state every operation assumes, and makes
+// sure nothing is written to its EEPROM (++savecfg 0 first). The caller
+// holds mu. It runs on a new link, at start and after a reconnect.
+func (a *Adapter) setup(ctx context.Context) error {
+	a.addr = Address{PAD: -1, SAD: -1}
+	a.buf, a.r, a.reading = a.buf[:0], 0, false
 	eot := "0"
 	if a.opts.UseEOT {
 		eot = "1"
@@ -170,13 +231,6 @@ func (a *Adapter) debug(msg string, args ...any) {
 	}
 }
 
-func (a *Adapter) usable(op string) error {
-	if a.closed {
-		return transport.Errorf(op, transport.ErrClosed, nil)
-	}
-	return nil
-}
-
 // command sends "++cmd". The caller holds mu.
 func (a *Adapter) command(ctx context.Context, cmd string) error {
 	a.debug("prologix: send", "cmd", cmd)
@@ -185,7 +239,7 @@ func (a *Adapter) command(ctx context.Context, cmd string) error {
 	b = append(b, cmd...)
 	b = append(b, lf)
 	a.wbuf = b[:0]
-	return a.l.write(ctx, b)
+	return a.write(ctx, b)
 }
 
 // maxReply bounds the answer to a ++ query.
@@ -203,7 +257,7 @@ func (a *Adapter) query(ctx context.Context, cmd string) (string, error) {
 	// The adapter answers within its read timeout or not at all.
 	until := time.Now().Add(a.opts.ReadTimeout + a.opts.Slack + 500*time.Millisecond)
 	for {
-		n, err := a.l.readSome(ctx, tmp[:], until)
+		n, err := a.readSome(ctx, tmp[:], until)
 		if err != nil {
 			return "", err
 		}
@@ -232,31 +286,35 @@ func (a *Adapter) address(ctx context.Context, addr Address) error {
 	return nil
 }
 
-func (a *Adapter) locked(op string, f func() error) error {
+func (a *Adapter) locked(ctx context.Context, op string, f func() error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.usable(op); err != nil {
+	if err := a.ready(ctx, op); err != nil {
 		return err
 	}
 	return f()
 }
 
-// Close closes the connection to the adapter; instruments opened on it
-// fail with transport.ErrClosed afterwards.
+// Close closes the connection to the adapter, stops SRQ polling and waits
+// for the poller to end; an operation blocked on the link returns, and
+// instruments opened on the adapter fail with transport.ErrClosed
+// afterwards.
 func (a *Adapter) Close() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.closed {
-		a.closed = true
+	a.lmu.Lock()
+	if !a.closed.Swap(true) {
+		a.closeCancel()
 		a.closeErr = a.l.close()
 	}
-	return a.closeErr
+	err := a.closeErr
+	a.lmu.Unlock()
+	a.stopSRQ()
+	return err
 }
 
 // Version returns the adapter's ++ver answer.
 func (a *Adapter) Version(ctx context.Context) (string, error) {
 	var v string
-	err := a.locked("version", func() (err error) {
+	err := a.locked(ctx, "version", func() (err error) {
 		v, err = a.query(ctx, "ver")
 		return err
 	})
@@ -265,30 +323,20 @@ func (a *Adapter) Version(ctx context.Context) (string, error) {
 
 // InterfaceClear pulses IFC (++ifc).
 func (a *Adapter) InterfaceClear(ctx context.Context) error {
-	return a.locked("ifc", func() error { return a.command(ctx, "ifc") })
+	return a.locked(ctx, "ifc", func() error { return a.command(ctx, "ifc") })
 }
 
 // LocalLockout sends LLO to every device (++llo; newer firmware).
 func (a *Adapter) LocalLockout(ctx context.Context) error {
-	return a.locked("llo", func() error { return a.command(ctx, "llo") })
+	return a.locked(ctx, "llo", func() error { return a.command(ctx, "llo") })
 }
 
 // SRQ reports the state of the SRQ line (++srq).
 func (a *Adapter) SRQ(ctx context.Context) (bool, error) {
 	var on bool
-	err := a.locked("srq", func() error {
-		s, err := a.query(ctx, "srq")
-		if err != nil {
-			return err
-		}
-		switch s {
-		case "0":
-		case "1":
-			on = true
-		default:
-			return transport.Errorf("srq", transport.ErrProtocol, fmt.Errorf("++srq answered %q", s))
-		}
-		return nil
+	err := a.locked(ctx, "srq", func() (err error) {
+		on, err = a.srqLine(ctx)
+		return err
 	})
 	return on, err
 }
@@ -309,7 +357,7 @@ func (a *Adapter) GroupTrigger(ctx context.Context, addrs ...Address) error {
 		}
 		parts = append(parts, ad.args())
 	}
-	return a.locked("trigger", func() error { return a.command(ctx, "trg "+strings.Join(parts, " ")) })
+	return a.locked(ctx, "trigger", func() error { return a.command(ctx, "trg "+strings.Join(parts, " ")) })
 }
 
 // SerialPoll polls the device at addr (++spoll) and returns its status byte.
@@ -318,7 +366,7 @@ func (a *Adapter) SerialPoll(ctx context.Context, addr Address) (byte, error) {
 		return 0, err
 	}
 	var stb byte
-	err := a.locked("read_stb", func() (err error) {
+	err := a.locked(ctx, "read_stb", func() (err error) {
 		stb, err = a.spoll(ctx, addr)
 		return err
 	})

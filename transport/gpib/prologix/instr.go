@@ -12,13 +12,16 @@ import (
 
 // Instr is a session to one GPIB device behind an [Adapter]
 // (GPIBn::pad[::sad]::INSTR bound to a Prologix board). It implements
-// transport.Conn, Clearer, STBReader, Triggerer and RemoteLocalController.
-// Operations lock the adapter, so instruments sharing it may be used from
-// different goroutines.
+// transport.Conn, Clearer, STBReader, Triggerer, RemoteLocalController and
+// SRQNotifier. Operations lock the adapter, so instruments sharing it may be
+// used from different goroutines.
 type Instr struct {
 	a      *Adapter
 	addr   Address
-	closed bool
+	closed bool // guarded by a.mu
+	// rqs: the SRQ poller's serial poll saw RQS, which the poll cleared in
+	// the device; the next ReadSTB reports it once (guarded by a.mu).
+	rqs bool
 }
 
 var (
@@ -27,6 +30,7 @@ var (
 	_ transport.STBReader             = (*Instr)(nil)
 	_ transport.Triggerer             = (*Instr)(nil)
 	_ transport.RemoteLocalController = (*Instr)(nil)
+	_ transport.SRQNotifier           = (*Instr)(nil)
 )
 
 // Address returns the instrument's GPIB address.
@@ -43,7 +47,7 @@ func (in *Instr) do(ctx context.Context, op string, f func() error) error {
 	if in.closed {
 		return transport.Errorf(op, transport.ErrClosed, nil)
 	}
-	if err := a.usable(op); err != nil {
+	if err := a.ready(ctx, op); err != nil {
 		return err
 	}
 	if err := a.address(ctx, in.addr); err != nil {
@@ -77,7 +81,7 @@ func (in *Instr) Write(ctx context.Context, p []byte, end bool) (int, error) {
 		if cap(b) <= maxKeptBuf {
 			a.wbuf = b[:0]
 		}
-		if err := a.l.write(ctx, b); err != nil {
+		if err := a.write(ctx, b); err != nil {
 			return err
 		}
 		n = len(p)
@@ -149,7 +153,7 @@ func (in *Instr) read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 			a.reading, a.got = true, 0
 		}
 		gap := time.Now().Add(a.readTmo + a.opts.Slack)
-		m, err := a.l.readSome(ctx, tmp[:], gap)
+		m, err := a.readSome(ctx, tmp[:], gap)
 		if err != nil {
 			if !errors.Is(err, transport.ErrTimeout) || !ctxAlive(ctx) {
 				return n, 0, err
@@ -185,12 +189,24 @@ func (in *Instr) Trigger(ctx context.Context) error {
 	return in.do(ctx, "trigger", func() error { return in.a.command(ctx, "trg") })
 }
 
-// ReadSTB serial-polls the instrument (++spoll pad [sad]).
+// ReadSTB serial-polls the instrument (++spoll pad [sad]). If the SRQ
+// poller ([Instr.OnSRQ]) found this instrument requesting service, its poll
+// cleared RQS in the device; the first ReadSTB after that reports RQS (bit
+// 6) anyway, with the other bits as they are now, so that a service
+// request event is followed by a status byte that shows it, as VISA
+// promises.
 func (in *Instr) ReadSTB(ctx context.Context) (byte, error) {
 	var stb byte
 	err := in.do(ctx, "read_stb", func() (err error) {
 		stb, err = in.a.spoll(ctx, in.addr)
-		return err
+		if err != nil {
+			return err
+		}
+		if in.rqs {
+			stb |= rqsBit
+			in.rqs = false
+		}
+		return nil
 	})
 	return stb, err
 }
@@ -215,10 +231,13 @@ func (in *Instr) RemoteLocal(ctx context.Context, mode transport.RemoteLocal) er
 	})
 }
 
-// Close ends the session; the adapter stays open for other instruments.
+// Close ends the session and its service-request notification; the
+// adapter stays open for other instruments.
 func (in *Instr) Close() error {
+	in.a.onSRQ(in, nil)
 	in.a.mu.Lock()
 	in.closed = true
+	in.rqs = false
 	in.a.mu.Unlock()
 	return nil
 }

@@ -28,9 +28,13 @@ const Version = "Prologix GPIB-ETHERNET Version 6.0 (govisa emulator)"
 // come; ++read without an argument also stops at END (the firmware reads
 // until its timeout). Unknown commands are ignored.
 type Server struct {
-	mu      sync.Mutex
-	devs    map[Address]transport.Device
+	mu   sync.Mutex
+	devs map[Address]transport.Device
+	// srq: the device signalled a service request that nobody has
+	// checked yet; rqs: a ++srq found it still requesting (its RQS, which
+	// that check cleared in the device, is held here for the next ++spoll).
 	srq     map[Address]bool
+	rqs     map[Address]bool
 	unsubs  []func()
 	cmds    []string
 	saved   int // ++savecfg 1 count: EEPROM writes a real adapter would do
@@ -47,7 +51,7 @@ type Server struct {
 func NewServer(log *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		devs: map[Address]transport.Device{}, srq: map[Address]bool{}, log: log,
+		devs: map[Address]transport.Device{}, srq: map[Address]bool{}, rqs: map[Address]bool{}, log: log,
 		ctx: ctx, cancel: cancel, lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{},
 	}
 }
@@ -370,7 +374,9 @@ func (st *emuState) command(ctx context.Context, line string) error {
 		}
 		s.mu.Lock()
 		dev := s.devs[a]
+		held := s.rqs[a]
 		delete(s.srq, a)
+		delete(s.rqs, a)
 		s.mu.Unlock()
 		if dev == nil {
 			return nil // no answer: the host times out, as with a real bus
@@ -379,11 +385,15 @@ func (st *emuState) command(ctx context.Context, line string) error {
 		if err != nil {
 			return err
 		}
+		if held {
+			stb |= 0x40
+		}
 		return st.reply(strconv.Itoa(int(stb)))
 	case "srq":
-		s.mu.Lock()
-		on := len(s.srq) > 0
-		s.mu.Unlock()
+		on, err := s.srqLine(ctx)
+		if err != nil {
+			return err
+		}
 		if on {
 			return st.reply("1")
 		}
@@ -411,6 +421,40 @@ func (st *emuState) command(ctx context.Context, line string) error {
 		// the others concern device mode or the adapter itself.
 	}
 	return nil
+}
+
+// srqLine reports whether any device requests service. A device that
+// signalled a request may have withdrawn it since (the reason went away
+// before anyone polled, as IEEE 488.1 allows), and transport.Device can
+// only tell by a serial poll, which clears RQS: so RQS found here is held
+// for the next ++spoll of that address, as the device would have held it.
+func (s *Server) srqLine(ctx context.Context) (bool, error) {
+	s.mu.Lock()
+	var check []Address
+	for a := range s.srq {
+		check = append(check, a)
+	}
+	s.mu.Unlock()
+	for _, a := range check {
+		// The flag goes before the poll, so that a request raised after
+		// the poll sets it again.
+		s.mu.Lock()
+		dev := s.devs[a]
+		delete(s.srq, a)
+		s.mu.Unlock()
+		stb, err := dev.ReadSTB(ctx)
+		if err != nil {
+			return false, err
+		}
+		s.mu.Lock()
+		if stb&0x40 != 0 {
+			s.rqs[a] = true
+		}
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rqs) > 0, nil
 }
 
 // read forwards the device's response: until END ("eoi"), until a byte
