@@ -29,6 +29,10 @@ type Board struct {
 	pad, sad int   // the board's own address
 	tmo      int64 // last IBTMO value in µs, -1 unknown
 	closed   bool
+	// bus is how the bus was last left addressed through any Board of this
+	// process on the same physical board, so that an Instr with
+	// re-addressing off can skip the addressing bytes.
+	bus *busTracker
 
 	srqMu   sync.Mutex
 	srqSubs map[*Instr]func()
@@ -36,8 +40,8 @@ type Board struct {
 	srqDone chan struct{}
 }
 
-func newBoard(io ioctler) (*Board, error) {
-	b := &Board{io: io, tmo: -1, sad: -1, srqSubs: map[*Instr]func(){}}
+func newBoard(io ioctler, bus *busTracker) (*Board, error) {
+	b := &Board{io: io, bus: bus, tmo: -1, sad: -1, srqSubs: map[*Instr]func(){}}
 	info := make([]byte, sizeBoardInfo)
 	if err := io.ioctl(req.boardInfo, info, nil); err != nil {
 		return nil, errnoErr("board_info", err)
@@ -110,6 +114,9 @@ func (b *Board) locked(ctx context.Context, op string, f func() error) error {
 // command sends bus command bytes with ATN asserted (IBCMD). The caller
 // holds the lock.
 func (b *Board) command(op string, cmd []byte) error {
+	// Any command bytes may change who talks and listens; callers that
+	// know the result record it after success.
+	b.bus.set(busState{})
 	a := rwArgs{buf: bufAddr(cmd), requested: uint32(len(cmd))}
 	arg := a.encode()
 	if err := b.io.ioctl(req.cmd, arg, cmd); err != nil {
@@ -177,6 +184,7 @@ func (b *Board) Command(ctx context.Context, cmd []byte) error {
 // SendIFC pulses interface clear for 100 µs (viGpibSendIFC).
 func (b *Board) SendIFC(ctx context.Context) error {
 	return b.locked(ctx, "send_ifc", func() error {
+		b.bus.set(busState{})
 		return errIf("send_ifc", b.io.ioctl(req.sic, int32Arg(100), nil))
 	})
 }
@@ -304,6 +312,9 @@ func (b *Board) Lines(ctx context.Context) (uint16, error) {
 	arg := make([]byte, 2)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return 0, transport.Errorf("lines", transport.ErrClosed, nil)
+	}
 	if err := b.io.ioctl(req.lines, arg, nil); err != nil {
 		return 0, errnoErr("lines", err)
 	}

@@ -15,23 +15,23 @@ import (
 )
 
 type rig struct {
-	fake   *fakeBoard
+	fake   *SimBus
 	b      *Board
 	d5, d7 *sim.TestInstrument
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	f := newFakeBoard()
+	f := NewSimBus()
 	r := &rig{fake: f, d5: sim.NewTestInstrument(), d7: sim.NewTestInstrument(sim.WithIdentity("govisa,Second,1,0"))}
-	f.attach(5, -1, r.d5)
-	f.attach(7, 3, r.d7)
-	b, err := newBoard(f)
+	f.Attach(5, -1, r.d5)
+	f.Attach(7, 3, r.d7)
+	b, err := f.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.b = b
-	t.Cleanup(func() { b.Close() })
+	t.Cleanup(func() { b.Close(); f.Close() })
 	return r
 }
 

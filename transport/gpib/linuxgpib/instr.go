@@ -15,6 +15,8 @@ type Instr struct {
 	pad, sad int
 	mu       sync.Mutex
 	closed   bool
+	noReaddr bool // VI_ATTR_GPIB_READDR_EN false
+	unaddr   bool // VI_ATTR_GPIB_UNADDR_EN
 }
 
 var (
@@ -48,13 +50,14 @@ func (in *Instr) do(ctx context.Context, op string, f func() error) error {
 // Write addresses the device to listen and sends p, with EOI on the last
 // byte when end is true.
 func (in *Instr) Write(ctx context.Context, p []byte, end bool) (int, error) {
+	readdr, unaddr := in.addressing()
 	n := 0
 	err := in.do(ctx, "write", func() (err error) {
-		if err = in.b.command("write", listenSeq(in.b.pad, in.b.sad, in.pad, in.sad)); err != nil {
+		if err = in.address("write", busDevListens, readdr); err != nil {
 			return err
 		}
 		n, err = in.b.write("write", p, end)
-		return err
+		return in.finish("write", err, unaddr)
 	})
 	return n, err
 }
@@ -67,16 +70,17 @@ func (in *Instr) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 	if len(p) == 0 {
 		return 0, transport.ReasonCount, nil
 	}
+	readdr, unaddr := in.addressing()
 	var n int
 	var why transport.Reason
 	err := in.do(ctx, "read", func() error {
-		if err := in.b.command("read", talkSeq(in.b.pad, in.b.sad, in.pad, in.sad)); err != nil {
+		if err := in.address("read", busDevTalks, readdr); err != nil {
 			return err
 		}
 		var ended bool
 		var err error
 		n, ended, err = in.b.read("read", p, opt.TermChar, opt.TermCharEnabled)
-		if err != nil {
+		if err = in.finish("read", err, unaddr); err != nil {
 			return err
 		}
 		if ended {
@@ -97,6 +101,46 @@ func (in *Instr) Read(ctx context.Context, p []byte, opt transport.ReadOptions) 
 		why = transport.ReasonEND
 	}
 	return n, why, err
+}
+
+// addressing returns the re-address and unaddress settings.
+func (in *Instr) addressing() (readdr, unaddr bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return !in.noReaddr, in.unaddr
+}
+
+// address sends the addressing bytes for a transfer in mode, unless
+// re-addressing is off and this Board left the bus addressed that way.
+// The caller holds the board lock.
+func (in *Instr) address(op string, mode busMode, readdr bool) error {
+	b := in.b
+	want := busState{mode: mode, pad: in.pad, sad: in.sad}
+	if !readdr && b.bus.get() == want {
+		return nil
+	}
+	seq := listenSeq(b.pad, b.sad, in.pad, in.sad)
+	if mode == busDevTalks {
+		seq = talkSeq(b.pad, b.sad, in.pad, in.sad)
+	}
+	if err := b.command(op, seq); err != nil {
+		return err
+	}
+	b.bus.set(want)
+	return nil
+}
+
+// finish ends a transfer: after a failure the addressing is unknown;
+// after success UNT UNL follow when unaddressing is on.
+func (in *Instr) finish(op string, err error, unaddr bool) error {
+	if err != nil {
+		in.b.bus.set(busState{})
+		return err
+	}
+	if unaddr {
+		return in.b.command(op, []byte{cmdUNT, cmdUNL})
+	}
+	return nil
 }
 
 // Clear sends SDC to the device.
@@ -124,6 +168,7 @@ func (in *Instr) ReadSTB(ctx context.Context) (byte, error) {
 }
 
 func (b *Board) spoll(pad, sad int) (byte, error) {
+	b.bus.set(busState{}) // the kernel leaves the board listening, nobody talking
 	s := int32(noAddr)
 	if sad >= 0 {
 		s = int32(sad)

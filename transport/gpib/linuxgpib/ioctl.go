@@ -39,7 +39,7 @@ func (l iocLayout) ioc(dir, nr, size uint) uint {
 // requests holds the ioctl numbers of one architecture.
 type requests struct {
 	rd, wrt, cmd, openDev, closeDev, wait, rpp, sic, sre, gts, cac, lines,
-	pad, sad, tmo, rsp, eos, rsv, mutex, boardInfo, event, loc uint
+	pad, sad, tmo, rsp, eos, rsv, mutex, boardInfo, event, loc, queryRSV, rsc uint
 }
 
 func makeRequests(l iocLayout) requests {
@@ -53,6 +53,7 @@ func makeRequests(l iocLayout) requests {
 		sic: w(9, 4), sre: w(10, 4), gts: n(11), cac: w(12, 4), lines: r(14, 2),
 		pad: w(15, 8), sad: w(16, 8), tmo: w(17, 4), rsp: rw(18, sizeSPoll), eos: w(19, 8),
 		rsv: w(20, 1), mutex: w(26, 4), boardInfo: r(29, sizeBoardInfo), event: r(33, 2), loc: n(36),
+		queryRSV: r(31, 4), rsc: w(34, 4),
 	}
 }
 
@@ -137,6 +138,10 @@ func pairArg(a, c int32) []byte {
 
 // Constants of gpib_user.h.
 const (
+	staLACS = 0x0004
+	staTACS = 0x0008
+	staATN  = 0x0010
+	staCIC  = 0x0020
 	staSRQI = 0x1000
 	staTIMO = 0x4000
 	staCMPL = 0x0100
@@ -144,7 +149,18 @@ const (
 	eosBIN  = 0x1000
 	noAddr  = -1
 	// IBLINES bits: valid mask in the low byte, state in the high byte.
-	lineREN = 0x10
-	lineSRQ = 0x20
-	lineATN = 0x40
+	lineNDAC = 0x02
+	lineREN  = 0x10
+	lineSRQ  = 0x20
+	lineATN  = 0x40
 )
+
+// Offsets in board_info_ioctl_t.
+const (
+	infoPad     = 0
+	infoSad     = 4
+	infoSysCtrl = 16
+)
+
+// maxBoards is GPIB_MAX_NUM_BOARDS: /dev/gpib0 to /dev/gpib15.
+const maxBoards = 16
