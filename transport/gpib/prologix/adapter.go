@@ -96,6 +96,7 @@ type Adapter struct {
 	// lmu lets Close reach the current link while an operation holds mu,
 	// so that closing unblocks it.
 	lmu      sync.Mutex
+	lclosed  bool // the link in l is closed (guarded by lmu)
 	closed   atomic.Bool
 	closeErr error
 	// closeCtx ends when the adapter is closed; it cancels a redial and
@@ -301,14 +302,19 @@ func (a *Adapter) locked(ctx context.Context, op string, f func() error) error {
 // afterwards.
 func (a *Adapter) Close() error {
 	a.lmu.Lock()
-	if !a.closed.Swap(true) {
-		a.closeCancel()
-		a.closeErr = a.l.close()
-	}
-	err := a.closeErr
+	first := !a.closed.Swap(true)
 	a.lmu.Unlock()
+	if first {
+		a.closeCancel()
+		err := a.closeLink()
+		a.lmu.Lock()
+		a.closeErr = err
+		a.lmu.Unlock()
+	}
 	a.stopSRQ()
-	return err
+	a.lmu.Lock()
+	defer a.lmu.Unlock()
+	return a.closeErr
 }
 
 // Version returns the adapter's ++ver answer.

@@ -50,9 +50,19 @@ func (a *Adapter) noteFailure(err error) {
 		a.opts.Logger.Warn("prologix: link to the adapter lost", "err", err)
 	}
 	// Free the socket or port now; a reconnect opens a new one.
+	a.closeLink()
+}
+
+// closeLink closes the current link once; Close and a failure may both
+// want to.
+func (a *Adapter) closeLink() error {
 	a.lmu.Lock()
-	a.l.close()
-	a.lmu.Unlock()
+	defer a.lmu.Unlock()
+	if a.lclosed {
+		return nil
+	}
+	a.lclosed = true
+	return a.l.close()
 }
 
 // ready checks that the adapter can run op: it is not closed, and its link
@@ -66,7 +76,7 @@ func (a *Adapter) ready(ctx context.Context, op string) error {
 		return nil
 	}
 	if a.redial == nil || a.opts.Reconnect == ReconnectNever {
-		return transport.Errorf(op, transport.ErrConnLost, a.broken)
+		return transport.Errorf(op, transport.ErrConnLost, fmt.Errorf("the link to the adapter failed earlier (%w)", a.broken))
 	}
 	return a.reconnect(ctx, op)
 }
@@ -95,7 +105,7 @@ func (a *Adapter) reconnect(ctx context.Context, op string) error {
 		l.close()
 		return transport.Errorf(op, transport.ErrClosed, nil)
 	}
-	a.l = l
+	a.l, a.lclosed = l, false
 	a.lmu.Unlock()
 	a.broken = nil
 	if err := a.setup(rctx); err != nil {
@@ -103,9 +113,7 @@ func (a *Adapter) reconnect(ctx context.Context, op string) error {
 			// The new link works but the adapter did not answer the setup
 			// (a timeout): do not trust it, try again next time.
 			a.broken = err
-			a.lmu.Lock()
-			a.l.close()
-			a.lmu.Unlock()
+			a.closeLink()
 		}
 		a.logReconnect("prologix: reconnect failed", err)
 		// The text only: a setup timeout must not turn the loss into a

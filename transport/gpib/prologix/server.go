@@ -137,6 +137,16 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
+// DropConnections closes every host connection, as a GPIB-ETHERNET adapter
+// does when it is power-cycled; listeners keep accepting new ones.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
 // Close stops every listener and connection and waits for them.
 func (s *Server) Close() error {
 	s.mu.Lock()
