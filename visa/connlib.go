@@ -39,6 +39,10 @@ type ConnLibrary struct {
 	sessions map[Session]*session
 	rms      map[Session]*rmState
 	locks    *resourceLocks
+
+	aliasOnce sync.Once
+	aliases   atomic.Pointer[Aliases]
+	aliasErr  error // from loading the default alias file; set under aliasOnce
 }
 
 // rmState is one resource-manager session and the sessions it opened.
@@ -107,11 +111,14 @@ func (l *ConnLibrary) ParseResource(rm Session, name string) (ResourceInfo, erro
 	if _, err := l.rm(rm, "viParseRsrcEx"); err != nil {
 		return ResourceInfo{}, err
 	}
-	rn, err := ParseResourceName(name)
+	rn, err := l.resolveName(name)
 	if err != nil {
 		return ResourceInfo{}, err
 	}
-	return rn.Info(), nil
+	info := rn.Info()
+	l.loadAliases()
+	info.Alias = l.aliases.Load().AliasOf(info.ResourceName)
+	return info, nil
 }
 
 // ListResources lists what the dialer finds that matches query (a VISA
@@ -171,7 +178,7 @@ func (l *ConnLibrary) Open(ctx context.Context, rmID Session, name string, mode 
 	if err != nil {
 		return 0, err
 	}
-	rn, err := ParseResourceName(name)
+	rn, err := l.resolveName(name)
 	if err != nil {
 		return 0, err
 	}

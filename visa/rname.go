@@ -142,7 +142,7 @@ type ResourceInfo struct {
 	InterfaceBoard int
 	ResourceClass  ResourceClass
 	ResourceName   string // the canonical (expanded) name
-	Alias          string // "" : govisa has no alias table
+	Alias          string // the alias of the resource in the alias table, or ""
 }
 
 // Info returns viParseRsrcEx's answer for r.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govisa/govisa/visa"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -107,6 +108,32 @@ func TestCLI(t *testing.T) {
 		require.NoError(t, err, out)
 		assert.Contains(t, out, "@go")
 		assert.Contains(t, out, "TCPIP SOCKET")
+	})
+	t.Run("alias", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "aliases")
+		require.NoError(t, os.WriteFile(file, []byte("bench = "+names[0]+"\nsimdmm = GPIB0::8::INSTR\n"), 0o600))
+		withAliases := func(args ...string) (string, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Env = append(os.Environ(), visa.AliasesEnv+"="+file)
+			out, err := cmd.CombinedOutput()
+			return string(out), err
+		}
+		out, err := withAliases("query", "--timeout", "2s", "BENCH", "*IDN?")
+		require.NoError(t, err, out)
+		assert.True(t, strings.HasPrefix(out, "govisa,"), out)
+		out, err = withAliases("info")
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "bench            "+names[0])
+		out, err = withAliases("list", "--backend", "@sim", "GPIB?*")
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "GPIB0::8::INSTR  (alias simdmm)")
+		out, err = withAliases("list", "--backend", "@sim", "--json", "GPIB?*")
+		require.NoError(t, err, out)
+		var entries []struct{ Resource, Alias string }
+		require.NoError(t, json.Unmarshal([]byte(out), &entries), out)
+		assert.Contains(t, entries, struct{ Resource, Alias string }{"GPIB0::8::INSTR", "simdmm"})
 	})
 	t.Run("help", func(t *testing.T) {
 		out, err := run("--help")

@@ -41,5 +41,26 @@ func runInfo(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, line)
 		}
 	}
+	printAliases(stdout)
 	return nil
+}
+
+// printAliases says where aliases come from and what they are, since an
+// alias that does not resolve is otherwise a puzzle.
+func printAliases(w io.Writer) {
+	file := visa.DefaultAliasFile()
+	fmt.Fprintf(w, "Aliases (%s, or $%s; COMn = ASRLn::INSTR built in):\n", file, visa.AliasesEnv)
+	a, err := visa.LoadAliases(file)
+	if err != nil {
+		fmt.Fprintf(w, "  not used: %v\n", err)
+		return
+	}
+	names := a.Names()
+	if len(names) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, n := range names {
+		rn, _ := a.Resolve(n)
+		fmt.Fprintf(w, "  %-16s %s\n", n, rn)
+	}
 }

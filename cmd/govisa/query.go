@@ -50,7 +50,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	network := fs.Bool("network", false, "also search the network (mDNS/DNS-SD and the VXI-11 portmapper probe); native backend only")
 	ifaces := fs.String("iface", "", "with --network: comma-separated interfaces to search (default: all multicast/broadcast-capable)")
 	timeout := fs.Duration("timeout", time.Second, "how long network discovery listens for answers")
-	asJSON := fs.Bool("json", false, "print a JSON array of {resource, interface, board, class}")
+	asJSON := fs.Bool("json", false, "print a JSON array of {resource, interface, board, class, alias}")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +85,10 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if !*asJSON {
 		for _, n := range names {
+			if info, err := rm.ResourceInfo(n); err == nil && info.Alias != "" {
+				fmt.Fprintf(stdout, "%s  (alias %s)\n", n, info.Alias)
+				continue
+			}
 			fmt.Fprintln(stdout, n)
 		}
 		return nil
@@ -94,12 +98,13 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Interface string `json:"interface"`
 		Board     int    `json:"board"`
 		Class     string `json:"class"`
+		Alias     string `json:"alias,omitempty"`
 	}
 	out := []entry{}
 	for _, n := range names {
 		e := entry{Resource: n}
 		if info, err := rm.ResourceInfo(n); err == nil {
-			e.Interface, e.Board, e.Class = info.InterfaceType.String(), info.InterfaceBoard, string(info.ResourceClass)
+			e.Interface, e.Board, e.Class, e.Alias = info.InterfaceType.String(), info.InterfaceBoard, string(info.ResourceClass), info.Alias
 		}
 		out = append(out, e)
 	}
