@@ -18,6 +18,7 @@ func TestRequestNumbers(t *testing.T) {
 		"IBRSP": {g.rsp, 0xC00CA012}, "IBEOS": {g.eos, 0x4008A013}, "IBRSV": {g.rsv, 0x4001A014},
 		"IBMUTEX": {g.mutex, 0x4004A01A}, "IBBOARD_INFO": {g.boardInfo, 0x801CA01D},
 		"IBEVENT": {g.event, 0x8002A021}, "IBLOC": {g.loc, 0x0000A024},
+		"IBQUERY_BOARD_RSV": {g.queryRSV, 0x8004A01F}, "IBRSC": {g.rsc, 0x4004A022},
 	}
 	for name, v := range want {
 		if v[0] != v[1] {
@@ -28,6 +29,10 @@ func TestRequestNumbers(t *testing.T) {
 	// MIPS: read|write = 6 at bit 29, none = 1 at bit 29.
 	if m.rd != 0xC018A064 || m.gts != 0x2000A00B || m.sre != 0x8004A00A || m.lines != 0x4002A00E {
 		t.Errorf("mips: rd %#x gts %#x sre %#x lines %#x", m.rd, m.gts, m.sre, m.lines)
+	}
+	// MIPS: write = 4, read = 2 at bit 29.
+	if m.rsc != 0x8004A022 || m.queryRSV != 0x4004A01F || m.rsv != 0x8001A014 || m.pad != 0x8008A00F {
+		t.Errorf("mips: rsc %#x query_rsv %#x rsv %#x pad %#x", m.rsc, m.queryRSV, m.rsv, m.pad)
 	}
 }
 
@@ -48,6 +53,11 @@ func TestStructLayouts(t *testing.T) {
 	sp := encodeSPoll(5, -1)
 	if len(sp) != 12 || ne.Uint32(sp[0:]) != 5 || int32(ne.Uint32(sp[4:])) != -1 {
 		t.Fatalf("serial_poll_ioctl_t %x", sp)
+	}
+	// pad_ioctl_t {u32 handle, u32 pad} and sad_ioctl_t {u32 handle, int
+	// sad}: the board descriptor is handle 0, no secondary address is -1.
+	if p := pairArg(0, -1); len(p) != 8 || ne.Uint32(p[0:]) != 0 || int32(ne.Uint32(p[4:])) != -1 {
+		t.Fatalf("sad_ioctl_t %x", p)
 	}
 	if p := pairArg(10, eosREOS|eosBIN); ne.Uint32(p[0:]) != 10 || ne.Uint32(p[4:]) != 0x1400 {
 		t.Fatalf("eos_ioctl_t %x", p)
