@@ -152,6 +152,9 @@ func (d *Dialer) Dial(ctx context.Context, rn visa.ResourceName, attrs *visa.Att
 	name := rn.String()
 	if dev, ok := d.devices[name]; ok {
 		d.log.Debug("sim: dial", "resource", name)
+		if rn.Interface == visa.VI_INTF_ASRL {
+			return newSerialLoopback(dev), nil
+		}
 		return sim.NewLoopback(dev), nil
 	}
 	if rn.Interface == visa.VI_INTF_GPIB && rn.Class == "INTFC" {

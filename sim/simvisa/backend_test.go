@@ -229,7 +229,7 @@ func TestAttributesHaveTypeDefaults(t *testing.T) {
 	assert.Equal(t, uint32(9600), baud)
 	n, err := asrl.GetAttribute(visa.VI_ATTR_ASRL_AVAIL_NUM)
 	assert.NoError(t, err, "pyvisa-sim#93: bytes_in_buffer fails there")
-	_ = n
+	assert.Equal(t, uint32(0), n, "nothing pending on a fresh port")
 	gpib := open(t, rm, "GPIB0::8::INSTR")
 	pad, err := gpib.GetAttribute(visa.VI_ATTR_GPIB_PRIMARY_ADDR)
 	require.NoError(t, err)
