@@ -122,8 +122,9 @@ func versionString(v uint32) string {
 	return strconv.Itoa(int(v>>20)) + "." + strconv.Itoa(int(v>>8&0xFFF)) + "." + strconv.Itoa(int(v&0xFF))
 }
 
-// List enumerates serial ports and, when Discovery is set, searches the
-// network concurrently under ctx's deadline (or Discovery.Timeout).
+// List enumerates serial ports, USB instruments and linux-gpib boards with
+// the instruments listening on them, and, when Discovery is set, searches
+// the network concurrently under ctx's deadline (or Discovery.Timeout).
 func (d *NativeDialer) List(ctx context.Context) ([]string, error) {
 	var out []string
 	var found []discovery.Found
@@ -141,6 +142,7 @@ func (d *NativeDialer) List(ctx context.Context) ([]string, error) {
 		}
 	}
 	out = append(out, usbResources(usbfs.SysfsRoot)...)
+	out = append(out, gpibResources(ctx)...) // linux-gpib boards and a bounded listener scan
 	<-done
 	for _, f := range found {
 		out = append(out, f.Resource)

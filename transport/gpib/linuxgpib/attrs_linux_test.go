@@ -327,3 +327,30 @@ func TestLineState(t *testing.T) {
 		}
 	}
 }
+
+// TestBoardAddressShared: a Board changing the board's own address (an
+// INTFC session) is seen by the other Boards of the process on the same
+// bus (INSTR sessions), which address devices from the new address.
+func TestBoardAddressShared(t *testing.T) {
+	r := newRig(t)
+	intfc, err := r.fake.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer intfc.Close()
+	ctx := ctxT(t, 2*time.Second)
+	if err := intfc.SetPrimaryAddress(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	if pad, _ := r.b.Address(); pad != 9 {
+		t.Fatalf("other Board sees pad %d", pad)
+	}
+	i5, _ := r.b.Instrument(5, -1)
+	got, _ := query(t, i5, "*IDN?\n", lineOpt)
+	if !strings.HasPrefix(got, "govisa,Test Instrument") {
+		t.Fatalf("reply %q", got)
+	}
+	if !bytes.Contains(r.fake.cmds, []byte{0x49, cmdUNL, 0x25}) {
+		t.Fatalf("not addressed from pad 9: % x", r.fake.cmds)
+	}
+}

@@ -46,10 +46,11 @@ func newBoard(io ioctler, bus *busTracker) (*Board, error) {
 	if err := io.ioctl(req.boardInfo, info, nil); err != nil {
 		return nil, errnoErr("board_info", err)
 	}
-	b.pad = int(ne.Uint32(info[0:]))
-	if s := int32(ne.Uint32(info[4:])); s >= 0 && s <= 30 {
+	b.pad = int(ne.Uint32(info[infoPad:]))
+	if s := int32(ne.Uint32(info[infoSad:])); s >= 0 && s <= 30 {
 		b.sad = int(s)
 	}
+	bus.setOwn(b.pad, b.sad)
 	return b, nil
 }
 
@@ -87,6 +88,8 @@ func (b *Board) locked(ctx context.Context, op string, f func() error) error {
 	}
 	// The kernel records the thread that took IBMUTEX and refuses the
 	// locked ioctls (and the unlock) from any other thread.
+	// Another Board in this process may have changed the board's address.
+	b.pad, b.sad = b.bus.own()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := b.io.ioctl(req.mutex, int32Arg(1), nil); err != nil {
@@ -294,16 +297,19 @@ func (b *Board) GroupTrigger(ctx context.Context, devs ...[2]int) error {
 	if len(devs) == 0 {
 		return transport.Errorf("trigger", transport.ErrInvalidArg, errors.New("no devices"))
 	}
-	cmd := addr(nil, mta(b.pad), b.sad)
-	cmd = append(cmd, cmdUNL)
 	for _, d := range devs {
 		if err := checkAddr(d[0], d[1]); err != nil {
 			return err
 		}
-		cmd = addr(cmd, mla(d[0]), d[1])
 	}
-	cmd = append(cmd, cmdGET)
-	return b.locked(ctx, "trigger", func() error { return b.command("trigger", cmd) })
+	return b.locked(ctx, "trigger", func() error {
+		cmd := addr(nil, mta(b.pad), b.sad)
+		cmd = append(cmd, cmdUNL)
+		for _, d := range devs {
+			cmd = addr(cmd, mla(d[0]), d[1])
+		}
+		return b.command("trigger", append(cmd, cmdGET))
+	})
 }
 
 // Lines returns the IBLINES bitmap: low byte which lines are valid, high

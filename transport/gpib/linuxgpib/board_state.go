@@ -21,8 +21,21 @@ type busMode uint8
 // using the board while re-addressing is off is the caller's risk, as
 // with any VISA.
 type busTracker struct {
-	mu sync.Mutex
-	st busState
+	mu       sync.Mutex
+	st       busState
+	pad, sad int // the board's own address, as last read or set
+}
+
+func (t *busTracker) own() (pad, sad int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pad, t.sad
+}
+
+func (t *busTracker) setOwn(pad, sad int) {
+	t.mu.Lock()
+	t.pad, t.sad = pad, sad
+	t.mu.Unlock()
 }
 
 func (t *busTracker) get() busState {
@@ -155,11 +168,7 @@ func (b *Board) AddressState(ctx context.Context) (AddrState, error) {
 
 // Address returns the board's own primary and secondary address (sad -1:
 // none).
-func (b *Board) Address() (pad, sad int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.pad, b.sad
-}
+func (b *Board) Address() (pad, sad int) { return b.bus.own() }
 
 // SetPrimaryAddress changes the board's own primary address, 0-30 (IBPAD
 // on the board descriptor).
@@ -171,7 +180,9 @@ func (b *Board) SetPrimaryAddress(ctx context.Context, pad int) error {
 		if err := b.io.ioctl(req.pad, pairArg(0, int32(pad)), nil); err != nil {
 			return errnoErr("set_pad", err)
 		}
+		_, s := b.bus.own()
 		b.pad = pad
+		b.bus.setOwn(pad, s)
 		b.bus.set(busState{})
 		return nil
 	})
@@ -187,7 +198,9 @@ func (b *Board) SetSecondaryAddress(ctx context.Context, sad int) error {
 		if err := b.io.ioctl(req.sad, pairArg(0, int32(sad)), nil); err != nil {
 			return errnoErr("set_sad", err)
 		}
+		p, _ := b.bus.own()
 		b.sad = sad
+		b.bus.setOwn(p, sad)
 		b.bus.set(busState{})
 		return nil
 	})
