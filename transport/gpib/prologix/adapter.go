@@ -250,13 +250,17 @@ const maxReply = 256
 // caller holds mu. The adapter answers within its read timeout or not at
 // all, so the wait is bounded by that (plus slack) as well as by ctx.
 func (a *Adapter) query(ctx context.Context, cmd string) (string, error) {
+	return a.queryWithin(ctx, cmd, a.opts.ReadTimeout+a.opts.Slack+500*time.Millisecond)
+}
+
+// queryWithin is query with the wait for the answer given.
+func (a *Adapter) queryWithin(ctx context.Context, cmd string, wait time.Duration) (string, error) {
 	if err := a.command(ctx, cmd); err != nil {
 		return "", err
 	}
 	var line []byte
 	var tmp [64]byte
-	// The adapter answers within its read timeout or not at all.
-	until := time.Now().Add(a.opts.ReadTimeout + a.opts.Slack + 500*time.Millisecond)
+	until := time.Now().Add(wait)
 	for {
 		n, err := a.readSome(ctx, tmp[:], until)
 		if err != nil {

@@ -19,6 +19,20 @@
 // timeout after sending data (pyvisa-py's setting). A termination character
 // ends reads at once; use it (VI_ATTR_TERMCHAR_EN) for fast text queries.
 //
+// Service requests: the adapter cannot announce SRQ by itself, so while an
+// instrument has a function registered with [Instr.OnSRQ] one goroutine per
+// adapter polls "++srq" every Options.SRQPollInterval (between operations,
+// never during a read), serial-polls the registered instruments when the
+// line is asserted, and calls the functions of those with RQS. The next
+// [Instr.ReadSTB] still reports the RQS that poll consumed.
+//
+// Lost links: when the TCP connection to a GPIB-ETHERNET adapter fails
+// (power cycle, network trouble) the operation in progress returns an
+// error wrapping transport.ErrConnLost and the next operation redials
+// within its deadline, repeats the setup above and re-addresses its
+// instrument (Options.Reconnect). A serial adapter that vanished stays
+// failed. [Adapter.FindListeners] scans the bus for devices.
+//
 // [Server] is an emulator hosting any transport.Device (for example
 // sim.NewTestInstrument) at GPIB addresses, over TCP or over any byte
 // stream such as a pseudo-terminal. The answer format of ++ queries (CR LF
