@@ -7,8 +7,8 @@ import (
 	"net"
 	"sort"
 	"sync"
-	"time"
 
+	"github.com/govisa/govisa/internal/acceptloop"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -203,35 +203,24 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		l.Close()
 	}()
-	var backoff time.Duration
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			if s.isClosing() {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Temporary (for example out of file descriptors): retry.
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return transport.NetError("rpc accept", err)
-		}
-		backoff = 0
+	err := acceptloop.Serve(l, s.isClosing, func(conn net.Conn) bool {
 		sc := &serverConn{conn: conn}
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
 			conn.Close()
-			return ErrServerClosed
+			return false
 		}
 		s.conns[sc] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go s.serveConn(sc)
+		return true
+	})
+	if err != nil {
+		return transport.NetError("rpc accept", err)
 	}
+	return ErrServerClosed
 }
 
 // keepReplyBuffer returns out emptied for the next reply, or a new small

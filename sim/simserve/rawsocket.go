@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govisa/govisa/internal/acceptloop"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -61,29 +62,19 @@ func (r *rawSocket) Serve(l net.Listener) error {
 	}
 	r.ls = append(r.ls, l)
 	r.mu.Unlock()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if r.ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return err
-		}
+	return acceptloop.Serve(l, func() bool { return r.ctx.Err() != nil }, func(c net.Conn) bool {
 		r.mu.Lock()
 		if r.closed {
 			r.mu.Unlock()
 			c.Close()
-			return nil
+			return false
 		}
 		r.conns[c] = struct{}{}
 		r.wg.Add(1)
 		r.mu.Unlock()
 		go r.handle(c)
-	}
+		return true
+	})
 }
 
 // handle feeds one client's bytes to the device.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govisa/govisa/internal/acceptloop"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -174,28 +175,15 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		l.Close()
 	}()
-	var backoff time.Duration
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(backoff*2, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
-		}
-		backoff = 0
+	closed := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.closed
+	}
+	err := acceptloop.Serve(l, closed, func(conn net.Conn) bool {
 		if !s.track(conn) {
 			conn.Close()
-			return ErrServerClosed
+			return false
 		}
 		s.wg.Add(1)
 		go func() {
@@ -203,7 +191,12 @@ func (s *Server) Serve(l net.Listener) error {
 			defer s.untrack(conn)
 			s.handleConn(conn)
 		}()
+		return true
+	})
+	if err != nil {
+		return err
 	}
+	return ErrServerClosed
 }
 
 func (s *Server) track(c net.Conn) bool {

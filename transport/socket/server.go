@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govisa/govisa/internal/acceptloop"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -159,26 +160,10 @@ func (s *Server) Serve(l net.Listener) error {
 	defer s.removeListener(l)
 	s.log.Info("socket: serving", "addr", l.Addr())
 
-	var backoff time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			if s.isClosed() {
-				return ErrServerClosed
-			}
-			// Timeouts are the only accept errors worth retrying
-			// portably; back off so a persistent one cannot spin.
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return transport.NetError("accept", err)
-		}
-		backoff = 0
-		s.start(nc)
+	if err := acceptloop.Serve(l, s.isClosed, s.start); err != nil {
+		return transport.NetError("accept", err)
 	}
+	return ErrServerClosed
 }
 
 func (s *Server) removeListener(l net.Listener) {
@@ -273,7 +258,9 @@ type serverConn struct {
 	rdl, wdl time.Time
 }
 
-func (s *Server) start(nc net.Conn) {
+// start serves nc on its own goroutine; false means the server is closed
+// (nc is closed then).
+func (s *Server) start(nc net.Conn) bool {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true) // responses are small and latency-bound
 	}
@@ -284,12 +271,13 @@ func (s *Server) start(nc net.Conn) {
 		s.mu.Unlock()
 		cancel()
 		nc.Close()
-		return
+		return false
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go c.serve()
+	return true
 }
 
 func (c *serverConn) close() {
