@@ -12,7 +12,14 @@ import (
 // BenchmarkQuery measures one *IDN? query through the Prologix client and
 // emulator, and in the same run a bare TCP round trip of the same sizes
 // (an echo server answering a fixed line).
-func BenchmarkQuery(b *testing.B) {
+func BenchmarkQuery(b *testing.B) { benchQuery(b, false) }
+
+// BenchmarkQuerySRQPolling is BenchmarkQuery while the instrument has an
+// SRQ function registered, so the adapter polls ++srq every 50 ms (the
+// default) between the queries.
+func BenchmarkQuerySRQPolling(b *testing.B) { benchQuery(b, true) }
+
+func benchQuery(b *testing.B, srq bool) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -41,6 +48,10 @@ func BenchmarkQuery(b *testing.B) {
 	}
 	bs := startServer(b)
 	in := instr(b, dial(b, bs.addr, nil), 5, -1)
+	if srq {
+		in.OnSRQ(func() {})
+		defer in.OnSRQ(nil)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	buf := make([]byte, 256)
