@@ -91,6 +91,21 @@ func AppendRequestIn(dst []byte, tag byte, size uint32, termChar byte, termEnabl
 	return appendHeader(dst, MsgRequestDevDepIn, tag, size, attr, termChar)
 }
 
+// AppendVendorOut appends a VENDOR_SPECIFIC_OUT transfer (USBTMC 1.0
+// §3.2.1.3): the header carries only TransferSize (bytes 8-11 are
+// reserved, so there is no EOM), then data and alignment padding.
+func AppendVendorOut(dst []byte, tag byte, data []byte) []byte {
+	dst = appendHeader(dst, MsgVendorOut, tag, uint32(len(data)), 0, 0)
+	dst = append(dst, data...)
+	return append(dst, make([]byte, pad4(len(data)))...)
+}
+
+// AppendRequestVendorIn appends a REQUEST_VENDOR_SPECIFIC_IN header asking
+// for at most size bytes (no attributes, no TermChar).
+func AppendRequestVendorIn(dst []byte, tag byte, size uint32) []byte {
+	return appendHeader(dst, MsgRequestVendorIn, tag, size, 0, 0)
+}
+
 // AppendTrigger appends a USB488 TRIGGER message (a bare header).
 func AppendTrigger(dst []byte, tag byte) []byte {
 	return appendHeader(dst, MsgTrigger, tag, 0, 0, 0)
@@ -105,12 +120,14 @@ func appendHeader(dst []byte, id, tag byte, size uint32, attr, term byte) []byte
 }
 
 // BulkInHeader is a decoded DEV_DEP_MSG_IN (or VENDOR_SPECIFIC_IN) header.
+// A VENDOR_SPECIFIC_IN header has no attributes: EOM and TermChar are
+// always false for it.
 type BulkInHeader struct {
 	MsgID        byte
 	Tag          byte
 	TransferSize uint32 // data bytes in this transfer, header and padding excluded
-	EOM          bool   // the transfer ends the response message
-	TermChar     bool   // the transfer ended on the termination character
+	EOM          bool   // the transfer ends the response message (DEV_DEP_MSG_IN only)
+	TermChar     bool   // the transfer ended on the termination character (DEV_DEP_MSG_IN only)
 }
 
 // ParseBulkInHeader decodes the first 12 bytes of a Bulk-IN transfer. It
@@ -125,11 +142,15 @@ func ParseBulkInHeader(p []byte) (BulkInHeader, error) {
 		MsgID:        p[0],
 		Tag:          p[1],
 		TransferSize: binary.LittleEndian.Uint32(p[4:]),
-		EOM:          p[8]&attrEOM != 0,
-		TermChar:     p[8]&attrTermChar != 0,
 	}
-	if h.MsgID != MsgDevDepIn && h.MsgID != MsgVendorIn {
-		return h, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: bulk-in MsgID %d, want %d", h.MsgID, MsgDevDepIn))
+	switch h.MsgID {
+	case MsgDevDepIn:
+		h.EOM = p[8]&attrEOM != 0
+		h.TermChar = p[8]&attrTermChar != 0
+	case MsgVendorIn:
+		// Bytes 8-11 are reserved in VENDOR_SPECIFIC_IN.
+	default:
+		return h, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: bulk-in MsgID %d, want %d or %d", h.MsgID, MsgDevDepIn, MsgVendorIn))
 	}
 	if p[2] != ^p[1] {
 		return h, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: bulk-in bTagInverse %#02x does not match bTag %#02x", p[2], p[1]))
@@ -141,7 +162,7 @@ func ParseBulkInHeader(p []byte) (BulkInHeader, error) {
 type BulkOutHeader struct {
 	MsgID        byte
 	Tag          byte
-	TransferSize uint32 // DEV_DEP_MSG_OUT: data bytes; REQUEST_*_IN: maximum the host accepts
+	TransferSize uint32 // DEV_DEP_MSG_OUT, VENDOR_SPECIFIC_OUT: data bytes; REQUEST_*_IN: maximum the host accepts
 	EOM          bool   // DEV_DEP_MSG_OUT only
 	TermCharOn   bool   // REQUEST_DEV_DEP_MSG_IN only
 	TermChar     byte

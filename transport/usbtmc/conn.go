@@ -33,10 +33,13 @@ type Conn struct {
 
 	// Response state: data holds unread bytes of the current transfer,
 	// left counts its bytes still in the pipe.
-	data   []byte
-	left   uint32
-	eom    bool
-	inXfer bool
+	data    []byte
+	left    uint32
+	eom     bool
+	inXfer  bool
+	xquirks Quirk // quirks that apply to the transfer in progress
+
+	vendor bool // VI_ATTR_IO_PROT = VI_PROT_USBTMC_VENDOR: Write and Read use vendor-specific messages
 
 	srq       atomic.Pointer[func()]
 	srqLatch  atomic.Bool
@@ -170,8 +173,14 @@ func (c *Conn) maxOutData() int { return cap(c.out) - HeaderSize - 3 }
 // Write sends p as DEV_DEP_MSG_OUT transfers of at most the configured
 // size, EOM on the last when end is true. After a timeout it aborts the
 // Bulk-OUT transfer so the device accepts the next one; the count then
-// includes the bytes the device reported as received.
+// includes the bytes the device reported as received. In vendor-specific
+// mode (see [Conn.SetAttr]) it is [Conn.VendorWrite] and end is ignored.
 func (c *Conn) Write(ctx context.Context, p []byte, end bool) (int, error) {
+	return c.send(ctx, p, end, c.vendor)
+}
+
+// send writes p as DEV_DEP_MSG_OUT or VENDOR_SPECIFIC_OUT transfers.
+func (c *Conn) send(ctx context.Context, p []byte, end, vendor bool) (int, error) {
 	ctx, done := c.opCtx(ctx)
 	if ctx == nil {
 		return 0, transport.Errorf("write", transport.ErrClosed, nil)
@@ -182,21 +191,37 @@ func (c *Conn) Write(ctx context.Context, p []byte, end bool) (int, error) {
 		chunk := min(len(p)-sent, c.maxOutData())
 		last := sent+chunk == len(p)
 		tag := c.nextTag()
-		c.out = AppendMsgOut(c.out[:0], tag, p[sent:sent+chunk], end && last)
+		if vendor {
+			c.out = AppendVendorOut(c.out[:0], tag, p[sent:sent+chunk])
+		} else {
+			c.out = AppendMsgOut(c.out[:0], tag, p[sent:sent+chunk], end && last)
+		}
 		if _, err := c.t.BulkOut(ctx, c.ifc.BulkOut, c.out); err != nil {
 			err = c.opErr("write", ctx, err)
-			if errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrAborted) {
+			switch {
+			case errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrAborted):
 				n, aerr := c.abortBulkOut(tag)
 				if aerr != nil {
 					c.log.Debug("usbtmc: abort bulk-out failed", "err", aerr)
 				}
 				sent += min(int(n), chunk)
+			case errors.Is(err, transport.ErrIO):
+				c.outStalled()
 			}
 			return sent, err
 		}
 		sent += chunk
 	}
 	return sent, nil
+}
+
+// outStalled clears the Bulk-OUT halt after a Bulk-OUT transfer failed
+// with a stall (USBTMC 1.0: a device halts Bulk-OUT on a MsgID it does
+// not support), so the next message gets through.
+func (c *Conn) outStalled() {
+	actx, cancel := c.abortCtx()
+	c.clearHalt(actx, c.ifc.BulkOut)
+	cancel()
 }
 
 type discard struct{}

@@ -35,6 +35,12 @@ type Device struct {
 	outLeft uint32
 	outRxd  uint32 // bytes received of the last DEV_DEP_MSG_OUT
 
+	// Vendor-specific messages (device_vendor.go).
+	vendor    VendorHandler // nil: vendor MsgIDs halt Bulk-OUT
+	outVendor bool          // the transfer in progress is VENDOR_SPECIFIC_OUT
+	vbuf      []byte        // its data so far
+	outHalted bool          // Bulk-OUT is halted until ClearHalt
+
 	// Bulk-IN: the pending request and the transfer being sent.
 	req     *BulkOutHeader
 	xfer    []byte // the built transfer; xoff bytes of it are sent
@@ -80,6 +86,11 @@ type DeviceOptions struct {
 	// [QuirkSingleHeader]: it ignores the requested size, sends the whole
 	// response in one transfer with EOM clear.
 	SingleHeader bool
+	// Vendor serves VENDOR_SPECIFIC_OUT and REQUEST_VENDOR_SPECIFIC_IN.
+	// When nil, the instrument serves them if it implements
+	// [VendorHandler]; otherwise the device halts Bulk-OUT on them, as
+	// USBTMC 1.0 tells a device to do with a MsgID it does not support.
+	Vendor VendorHandler
 }
 
 // FullCapabilities is what the simulated device reports by default.
@@ -101,6 +112,10 @@ func NewDevice(dev transport.Device, o DeviceOptions) *Device {
 	d := &Device{dev: dev, o: o, caps: FullCapabilities, changed: make(chan struct{}), intr: make(chan [2]byte, 16)}
 	if o.Caps != nil {
 		d.caps = *o.Caps
+	}
+	d.vendor = o.Vendor
+	if vh, ok := dev.(VendorHandler); ok && d.vendor == nil {
+		d.vendor = vh
 	}
 	if s, ok := dev.(transport.SRQSource); ok && !o.NoInterrupt {
 		d.unsub = s.SubscribeSRQ(func() { d.Notify(notifySRQ, 0x40) })
@@ -178,6 +193,13 @@ func (d *Device) BulkOut(ctx context.Context, ep uint8, p []byte) (int, error) {
 		return len(p), d.dev.Write(ctx, p, end)
 	}
 	n := len(p)
+	if d.outHalted {
+		d.mu.Unlock()
+		return 0, transport.Errorf("bulk_out", transport.ErrIO, fmt.Errorf("%w: Bulk-OUT is halted", errStall))
+	}
+	if d.outLeft > 0 && d.outVendor {
+		return d.vendorOutMore(ctx, p)
+	}
 	if d.outLeft > 0 {
 		k := int(min(d.outLeft, uint32(len(p))))
 		data := p[:k]
@@ -206,6 +228,17 @@ func (d *Device) BulkOut(ctx context.Context, ep uint8, p []byte) (int, error) {
 		}
 		return n, d.dev.Write(ctx, p[HeaderSize:HeaderSize+k], end)
 	case MsgRequestDevDepIn:
+		d.req = &h
+		d.stats.LastRequestIn = h
+		d.wake()
+		d.mu.Unlock()
+		return n, nil
+	case MsgVendorOut:
+		return d.vendorOut(ctx, h, p)
+	case MsgRequestVendorIn:
+		if d.vendor == nil {
+			return d.halt(h.MsgID)
+		}
 		d.req = &h
 		d.stats.LastRequestIn = h
 		d.wake()
@@ -245,6 +278,9 @@ func (d *Device) BulkIn(ctx context.Context, ep uint8, p []byte) (int, error) {
 				d.zlp = true // the host's buffer ended with the data: terminate it
 			}
 			return n, nil
+		}
+		if d.req != nil && d.req.MsgID == MsgRequestVendorIn {
+			return d.buildVendor(ctx, p)
 		}
 		if d.req != nil {
 			return d.build(ctx, p)
@@ -392,15 +428,21 @@ func (d *Device) InterruptIn(ctx context.Context, ep uint8, p []byte) (int, erro
 	}
 }
 
-// ClearHalt records CLEAR_FEATURE(ENDPOINT_HALT).
+// ClearHalt records CLEAR_FEATURE(ENDPOINT_HALT); on an OUT endpoint it
+// ends a Bulk-OUT halt.
 func (d *Device) ClearHalt(ctx context.Context, ep uint8) error {
 	d.mu.Lock()
+	if ep&0x80 == 0 {
+		d.outHalted = false
+	}
 	d.stats.ClearHalts++
 	d.mu.Unlock()
 	return nil
 }
 
-var errStall = errors.New("usbtmc: control request stalled")
+// errStall is what the simulated device answers where a real one stalls
+// (a control request it refuses, a Bulk-OUT message it does not support).
+var errStall = errors.New("usbtmc: stalled")
 
 func stall(req uint8) error {
 	return transport.Errorf("control", transport.ErrIO, fmt.Errorf("%w (bRequest %d)", errStall, req))

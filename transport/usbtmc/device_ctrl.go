@@ -38,6 +38,7 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 	case ReqInitiateClear:
 		d.stats.Clears++
 		d.outLeft, d.req, d.spill = 0, nil, nil
+		d.outVendor, d.vbuf = false, d.vbuf[:0]
 		d.abortBuild()
 		d.clearPending = true
 		d.wake()
@@ -90,6 +91,7 @@ func (d *Device) Control(ctx context.Context, reqType, req uint8, value, index u
 		}
 		d.stats.AbortsOut++
 		d.outLeft = 0
+		d.outVendor, d.vbuf = false, d.vbuf[:0]
 		return putStatus(data, StatusSuccess, byte(value)), nil
 	case ReqCheckAbortBulkOutStatus:
 		return putStatus(data, append([]byte{StatusSuccess, 0, 0, 0}, le32(d.outRxd)...)...), nil

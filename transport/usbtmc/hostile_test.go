@@ -25,7 +25,7 @@ func newHostile(t *testing.T, answer func(tag byte, p []byte) (int, error)) (*Co
 	r := newRig(t, DeviceOptions{NoInterrupt: true})
 	h := &hostile{wrap: &wrap{Transfers: r.dev}, answer: answer}
 	h.bulkOut = func(ctx context.Context, ep uint8, p []byte) (int, error) {
-		if len(p) >= HeaderSize && p[0] == MsgRequestDevDepIn {
+		if len(p) >= HeaderSize && (p[0] == MsgRequestDevDepIn || p[0] == MsgRequestVendorIn) {
 			h.tag = p[1]
 			return len(p), nil
 		}

@@ -20,8 +20,12 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 // EOM does not end the read: it goes on with the next response until the
 // termination character, a full buffer or the deadline. After a timeout
 // the Bulk-IN transfer is aborted so the device is ready for the next
-// command.
+// command. In vendor-specific mode (see [Conn.SetAttr]) it is
+// [Conn.VendorRead].
 func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (int, transport.Reason, error) {
+	if c.vendor {
+		return c.VendorRead(ctx, p)
+	}
 	if len(p) == 0 {
 		return 0, 0, nil
 	}
@@ -65,7 +69,7 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 		if c.inXfer && c.left > 0 {
 			err = c.continueTransfer(ctx)
 		} else {
-			err = c.startTransfer(ctx, len(p)-n, opt)
+			_, err = c.startTransfer(ctx, len(p)-n, opt, false)
 		}
 		if err != nil {
 			return n, 0, c.readFailed(ctx, err)
@@ -99,9 +103,10 @@ func (c *Conn) readFailed(ctx context.Context, err error) error {
 	return err
 }
 
-// startTransfer sends REQUEST_DEV_DEP_MSG_IN for at most want bytes and
-// reads the first part of the answer.
-func (c *Conn) startTransfer(ctx context.Context, want int, opt transport.ReadOptions) error {
+// startTransfer sends REQUEST_DEV_DEP_MSG_IN (REQUEST_VENDOR_SPECIFIC_IN
+// when vendor) for at most want bytes and reads the first part of the
+// answer. It returns the size it asked for.
+func (c *Conn) startTransfer(ctx context.Context, want int, opt transport.ReadOptions, vendor bool) (int, error) {
 	mp := int(c.ifc.MaxPacket)
 	// Room for the header, alignment and one extra packet so that a
 	// terminating short or zero-length packet lands in the same read.
@@ -111,47 +116,65 @@ func (c *Conn) startTransfer(ctx context.Context, want int, opt transport.ReadOp
 	}
 	tag := c.nextTag()
 	c.inTag = tag
-	useTerm := opt.TermCharEnabled && c.caps.TermChar && c.cfg.quirks&(QuirkNoTermChar|QuirkSingleHeader) == 0
-	c.out = AppendRequestIn(c.out[:0], tag, uint32(size), opt.TermChar, useTerm)
+	quirks := c.cfg.quirks
+	wantID := byte(MsgDevDepIn)
+	if vendor {
+		// The firmware deviations in the table concern DEV_DEP messages;
+		// vendor messages keep only the transfer-size limit.
+		quirks &= QuirkSmallReads
+		wantID = MsgVendorIn
+		c.xquirks = quirks
+		c.out = AppendRequestVendorIn(c.out[:0], tag, uint32(size))
+	} else {
+		c.xquirks = quirks
+		useTerm := opt.TermCharEnabled && c.caps.TermChar && quirks&(QuirkNoTermChar|QuirkSingleHeader) == 0
+		c.out = AppendRequestIn(c.out[:0], tag, uint32(size), opt.TermChar, useTerm)
+	}
 	if _, err := c.t.BulkOut(ctx, c.ifc.BulkOut, c.out); err != nil {
-		return err
+		if errors.Is(err, transport.ErrIO) {
+			c.outStalled()
+		}
+		return size, err
 	}
 	rl := min(roundUp(HeaderSize+size+3, mp)+mp, len(c.buf))
-	if c.cfg.quirks&QuirkSmallReads != 0 {
+	if quirks&QuirkSmallReads != 0 {
 		rl = 63
 	}
 	got, err := c.t.BulkIn(ctx, c.ifc.BulkIn, c.buf[:rl])
 	if err != nil {
-		return err
+		return size, err
 	}
 	h, err := ParseBulkInHeader(c.buf[:got])
 	if err != nil {
-		return err
+		return size, err
+	}
+	if h.MsgID != wantID {
+		return size, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: bulk-in MsgID %d answers a request for MsgID %d", h.MsgID, wantID))
 	}
 	if h.Tag != tag {
-		return transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: bulk-in bTag %d answers request %d", h.Tag, tag))
+		return size, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: bulk-in bTag %d answers request %d", h.Tag, tag))
 	}
-	if h.TransferSize > uint32(size) && c.cfg.quirks&QuirkSingleHeader == 0 {
-		return transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: device sends %d bytes, %d requested", h.TransferSize, size))
+	if h.TransferSize > uint32(size) && quirks&QuirkSingleHeader == 0 {
+		return size, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: device sends %d bytes, %d requested", h.TransferSize, size))
 	}
 	c.eom = h.EOM
-	if c.cfg.quirks&QuirkNoEOM != 0 && h.TransferSize < uint32(size) {
+	if quirks&QuirkNoEOM != 0 && h.TransferSize < uint32(size) {
 		c.eom = true
 	}
 	c.inXfer = true
 	body := got - HeaderSize
 	if uint32(body) >= h.TransferSize {
 		c.data, c.left = c.buf[HeaderSize:HeaderSize+int(h.TransferSize)], 0
-		return c.drainTail(ctx, got, rl)
+		return size, c.drainTail(ctx, got, rl)
 	}
 	c.data, c.left = c.buf[HeaderSize:got], h.TransferSize-uint32(body)
-	if got%mp != 0 && c.cfg.quirks&QuirkSingleHeader == 0 {
-		return transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: transfer ended after %d of %d bytes", body, h.TransferSize))
+	if got%mp != 0 && quirks&QuirkSingleHeader == 0 {
+		return size, transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: transfer ended after %d of %d bytes", body, h.TransferSize))
 	}
-	if c.cfg.quirks&QuirkSingleHeader != 0 {
+	if quirks&QuirkSingleHeader != 0 {
 		c.eom = true // the end of the one transfer is the end of the message
 	}
-	return nil
+	return size, nil
 }
 
 // continueTransfer reads more of a transfer whose header announced more
@@ -159,7 +182,7 @@ func (c *Conn) startTransfer(ctx context.Context, want int, opt transport.ReadOp
 func (c *Conn) continueTransfer(ctx context.Context) error {
 	mp := int(c.ifc.MaxPacket)
 	rl := min(roundUp(int(min(c.left, uint32(len(c.buf))))+3, mp)+mp, len(c.buf))
-	if c.cfg.quirks&QuirkSmallReads != 0 {
+	if c.xquirks&QuirkSmallReads != 0 {
 		rl = 63
 	}
 	got, err := c.t.BulkIn(ctx, c.ifc.BulkIn, c.buf[:rl])
@@ -175,7 +198,7 @@ func (c *Conn) continueTransfer(ctx context.Context) error {
 	}
 	c.data = c.buf[:got]
 	c.left -= uint32(got)
-	if got%mp != 0 && c.cfg.quirks&QuirkSingleHeader == 0 {
+	if got%mp != 0 && c.xquirks&QuirkSingleHeader == 0 {
 		return transport.Errorf("read", transport.ErrProtocol, fmt.Errorf("usbtmc: short packet with %d bytes missing", c.left))
 	}
 	return nil

@@ -117,9 +117,10 @@ func ParseEvents(p []byte) []Event {
 }
 
 // transferLen is the length of the Bulk-OUT transfer whose first bytes
-// are p: the header, and for DEV_DEP_MSG_OUT the data and alignment.
+// are p: the header, and for DEV_DEP_MSG_OUT and VENDOR_SPECIFIC_OUT the
+// data and alignment.
 func transferLen(p []byte) int64 {
-	if len(p) < 12 || p[0] != 1 {
+	if len(p) < 12 || (p[0] != 1 && p[0] != 126) {
 		return int64(len(p))
 	}
 	n := int64(binary.LittleEndian.Uint32(p[4:]))

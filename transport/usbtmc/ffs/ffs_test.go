@@ -30,4 +30,6 @@ func TestStringsAndEvents(t *testing.T) {
 	assert.Equal(t, []Event{{Type: EventSetup, RequestType: 0xA1, Request: 7, Length: 24}}, ev)
 	assert.Equal(t, int64(12+5+3), transferLen([]byte{1, 1, 0xFE, 0, 5, 0, 0, 0, 1, 0, 0, 0}))
 	assert.Equal(t, int64(12), transferLen([]byte{2, 1, 0xFE, 0, 5, 0, 0, 0, 1, 0, 0, 0}))
+	assert.Equal(t, int64(12+6+2), transferLen([]byte{126, 1, 0xFE, 0, 6, 0, 0, 0, 0, 0, 0, 0}), "VENDOR_SPECIFIC_OUT")
+	assert.Equal(t, int64(12), transferLen([]byte{127, 1, 0xFE, 0, 6, 0, 0, 0, 0, 0, 0, 0}))
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/govisa/govisa/transport"
 	"github.com/govisa/govisa/transport/usbtmc"
 	"golang.org/x/sys/unix"
 )
@@ -53,7 +54,9 @@ func Serve(dir string, kind Kind, dev *usbtmc.Device, log *slog.Logger) (*Functi
 	for i := 1; i <= n; i++ {
 		flag := os.O_WRONLY
 		if i == 1 {
-			flag = os.O_RDONLY
+			// Read-write: a write on an OUT endpoint file is how
+			// FunctionFS halts the endpoint (see haltOut).
+			flag = os.O_RDWR
 		}
 		e, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("ep%d", i)), flag, 0)
 		if err != nil {
@@ -170,6 +173,12 @@ func (f *Function) bulkOut() {
 		f.log.Debug("ffs: bulk out", "head", buf[:min(n, 16)], "len", n, "left", left)
 		if _, err := f.dev.BulkOut(f.ctx, 1, buf[:n]); err != nil {
 			f.log.Debug("ffs: bulk out message", "err", err)
+			if errors.Is(err, transport.ErrIO) {
+				// The rest of this transfer is stalled on the bus, so
+				// nothing more of it will arrive.
+				f.haltOut(ep)
+				continue
+			}
 		}
 		for left > 0 {
 			k, err := ep.Read(buf[:min(int64(len(buf)), left)])
@@ -177,9 +186,26 @@ func (f *Function) bulkOut() {
 				break
 			}
 			left -= int64(k)
-			f.dev.BulkOut(f.ctx, 1, buf[:k])
+			if _, err := f.dev.BulkOut(f.ctx, 1, buf[:k]); errors.Is(err, transport.ErrIO) {
+				// Refused once complete (a vendor handler's error):
+				// the next transfer stalls.
+				f.haltOut(ep)
+			}
 		}
 	}
+}
+
+// haltOut stalls Bulk-OUT after the device refused a message (an
+// unsupported MsgID). FunctionFS halts an endpoint when a transfer goes in
+// the wrong direction on its file: a write on the OUT endpoint (it fails
+// with EBADMSG once the halt is set). From then on the UDC answers STALL
+// and ends the halt on the host's CLEAR_FEATURE(ENDPOINT_HALT), which it
+// handles without telling the function, so the simulated device's own halt
+// is cleared at once.
+func (f *Function) haltOut(ep *os.File) {
+	_, err := ep.Write(nil)
+	f.log.Debug("ffs: halt bulk out", "err", err)
+	f.dev.ClearHalt(f.ctx, 0x01)
 }
 
 // bulkIn writes the device's Bulk-IN transfers.

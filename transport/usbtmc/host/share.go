@@ -3,10 +3,13 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govisa/govisa/transport"
+	"github.com/govisa/govisa/transport/usbtmc"
 )
 
 // A USB interface can be claimed once, but VISA lets one process open any
@@ -32,6 +35,7 @@ var registry = struct {
 // underlying connection lacks returns ErrNotSupported.
 type Session struct {
 	s         *shared
+	vendor    atomic.Bool // VI_ATTR_IO_PROT = VI_PROT_USBTMC_VENDOR for this session
 	closeCtx  context.Context
 	closeFn   context.CancelFunc
 	closeOnce sync.Once
@@ -117,26 +121,76 @@ func (h *Session) fix(op string, err error) error {
 	return err
 }
 
-// Write implements transport.Conn.
+// vendorConn is a connection that can send USBTMC vendor-specific
+// messages (a *usbtmc.Conn).
+type vendorConn interface {
+	VendorWrite(ctx context.Context, p []byte) (int, error)
+	VendorRead(ctx context.Context, p []byte) (int, transport.Reason, error)
+}
+
+// Write implements transport.Conn. In vendor-specific mode it sends
+// VENDOR_SPECIFIC_OUT messages (see [Session.SetAttr]).
 func (h *Session) Write(ctx context.Context, p []byte, end bool) (int, error) {
 	ctx, done, err := h.begin(ctx, "write")
 	if err != nil {
 		return 0, err
 	}
 	defer done()
+	if vc, ok := h.s.conn.(vendorConn); ok && h.vendor.Load() {
+		n, err := vc.VendorWrite(ctx, p)
+		return n, h.fix("write", err)
+	}
 	n, err := h.s.conn.Write(ctx, p, end)
 	return n, h.fix("write", err)
 }
 
-// Read implements transport.Conn.
+// Read implements transport.Conn. In vendor-specific mode it reads
+// VENDOR_SPECIFIC_IN messages.
 func (h *Session) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (int, transport.Reason, error) {
 	ctx, done, err := h.begin(ctx, "read")
 	if err != nil {
 		return 0, 0, err
 	}
 	defer done()
+	if vc, ok := h.s.conn.(vendorConn); ok && h.vendor.Load() {
+		n, r, err := vc.VendorRead(ctx, p)
+		return n, r, h.fix("read", err)
+	}
 	n, r, err := h.s.conn.Read(ctx, p, opt)
 	return n, r, h.fix("read", err)
+}
+
+// SetAttr applies VI_ATTR_IO_PROT ([usbtmc.AttrIOProt]) to this session
+// only: with VI_PROT_USBTMC_VENDOR its Write and Read use vendor-specific
+// messages, other sessions on the same instrument are not affected. The
+// usbtmc kernel driver path has no vendor-specific messages: asking for
+// them there is an error wrapping ErrInvalidArg. Other ids return
+// ErrNotSupported.
+func (h *Session) SetAttr(id uint32, v any) error {
+	if id != usbtmc.AttrIOProt {
+		return transport.Errorf("set_attr", transport.ErrNotSupported, nil)
+	}
+	vendor, err := usbtmc.VendorProtocol(v)
+	if err != nil {
+		return err
+	}
+	if _, ok := h.s.conn.(vendorConn); vendor && !ok {
+		return transport.Errorf("set_attr", transport.ErrInvalidArg,
+			fmt.Errorf("host: VI_PROT_USBTMC_VENDOR needs usbfs access; %T (the usbtmc kernel driver) sends no vendor-specific messages", h.s.conn))
+	}
+	h.vendor.Store(vendor)
+	return nil
+}
+
+// Attr reports VI_ATTR_IO_PROT as this session applies it.
+func (h *Session) Attr(id uint32) (any, bool) {
+	if id != usbtmc.AttrIOProt {
+		return nil, false
+	}
+	if h.vendor.Load() {
+		return uint16(usbtmc.ProtUSBTMCVendor), true
+	}
+	return uint16(usbtmc.ProtNormal), true
 }
 
 // Clear implements transport.Clearer.

@@ -84,3 +84,59 @@ func TestSessionWaitsForTheOtherWithDeadline(t *testing.T) {
 	_, err = b.Write(ctx, []byte("*IDN?\n"), true)
 	assert.ErrorIs(t, err, transport.ErrTimeout)
 }
+
+// VI_ATTR_IO_PROT is per session: one session talks vendor-specific
+// messages while another on the same instrument keeps the normal ones.
+func TestSessionVendorProtocolPerSession(t *testing.T) {
+	open := func() (transport.Conn, error) {
+		dev := usbtmc.NewDevice(sim.NewTestInstrument(), usbtmc.DeviceOptions{Vendor: &usbtmc.VendorEcho{}})
+		ifc := usbtmc.Interface{Protocol: 1, BulkOut: 2, BulkIn: 0x81, InterruptIn: 0x83, MaxPacket: 512, IntrPacket: 8}
+		return usbtmc.Open(context.Background(), dev, ifc)
+	}
+	a, err := join("v", open)
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := join("v", open)
+	require.NoError(t, err)
+	defer b.Close()
+	require.NoError(t, a.SetAttr(usbtmc.AttrIOProt, uint16(usbtmc.ProtUSBTMCVendor)))
+	v, ok := a.Attr(usbtmc.AttrIOProt)
+	assert.True(t, ok)
+	assert.Equal(t, uint16(usbtmc.ProtUSBTMCVendor), v)
+	v, _ = b.Attr(usbtmc.AttrIOProt)
+	assert.Equal(t, uint16(usbtmc.ProtNormal), v)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = a.Write(ctx, []byte("raw vendor bytes"), true)
+	require.NoError(t, err)
+	_, err = b.Write(ctx, []byte("*IDN?\n"), true)
+	require.NoError(t, err)
+	buf := make([]byte, 100)
+	n, why, err := a.Read(ctx, buf, transport.ReadOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "raw vendor bytes", string(buf[:n]))
+	assert.True(t, why.Has(transport.ReasonEND))
+	n, _, err = b.Read(ctx, buf, transport.ReadOptions{})
+	require.NoError(t, err)
+	assert.Contains(t, string(buf[:n]), "Test Instrument")
+	assert.ErrorIs(t, a.SetAttr(usbtmc.AttrIOProt, uint16(2)), transport.ErrInvalidArg)
+	assert.ErrorIs(t, a.SetAttr(0x3FFF001A, uint16(1)), transport.ErrNotSupported)
+}
+
+// A connection without vendor-specific messages (the kernel driver path)
+// refuses VI_PROT_USBTMC_VENDOR instead of silently sending normal ones.
+func TestSessionVendorProtocolUnavailable(t *testing.T) {
+	a, err := join("nv", func() (transport.Conn, error) { return plainConn{}, nil })
+	require.NoError(t, err)
+	defer a.Close()
+	assert.ErrorIs(t, a.SetAttr(usbtmc.AttrIOProt, uint16(usbtmc.ProtUSBTMCVendor)), transport.ErrInvalidArg)
+	assert.NoError(t, a.SetAttr(usbtmc.AttrIOProt, uint16(usbtmc.ProtNormal)))
+}
+
+type plainConn struct{}
+
+func (plainConn) Write(context.Context, []byte, bool) (int, error) { return 0, nil }
+func (plainConn) Read(context.Context, []byte, transport.ReadOptions) (int, transport.Reason, error) {
+	return 0, transport.ReasonEND, nil
+}
+func (plainConn) Close() error { return nil }

@@ -178,7 +178,7 @@ func TestUSBVM(t *testing.T) {
 		t.Errorf("the conformance suite reported no check on the USB INSTR resource")
 	}
 	for _, name := range []string{"setup", "find", "usbfs-open", "usbfs-idn", "usbfs-block", "usbfs-clear", "usbfs-stb",
-		"usbfs-trigger", "usbfs-timeout", "usbfs-srq", "bench", "kdriver-open", "kdriver-idn", "kdriver-block",
+		"usbfs-trigger", "usbfs-timeout", "usbfs-srq", "usbfs-vendor", "usbfs-vendor-stall", "bench", "kdriver-open", "kdriver-idn", "kdriver-block",
 		"kdriver-clear", "kdriver-stb", "kdriver-trigger", "kdriver-timeout"} {
 		if !seen[name] {
 			t.Errorf("check %s did not pass", name)

@@ -168,6 +168,7 @@ func runChecks() {
 		case <-time.After(2 * time.Second):
 			fail("usbfs-srq", "no service request notification")
 		}
+		vendorChecks(c.(*host.Session))
 		bench(c)
 		c.Close()
 	}

@@ -32,6 +32,7 @@ const (
 	vendorID  = 0x1209 // pid.codes test vendor
 	productID = 0x0001
 	serial    = "GOVISA-VM-1"
+	vendorMax = 64 << 10 // the gadget's vendor echo refuses more (and halts Bulk-OUT)
 )
 
 var modules = []string{"usb-common", "usbcore", "udc-core", "configfs", "libcomposite", "usb_f_fs", "dummy_hcd", "usbtmc"}
@@ -110,7 +111,7 @@ func setup() error {
 		log = slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	inst := sim.NewTestInstrument()
-	if _, err := ffs.Serve(mounts[0], ffs.USB488, usbtmc.NewDevice(inst, usbtmc.DeviceOptions{}), log); err != nil {
+	if _, err := ffs.Serve(mounts[0], ffs.USB488, usbtmc.NewDevice(inst, usbtmc.DeviceOptions{Vendor: &usbtmc.VendorEcho{Max: vendorMax}}), log); err != nil {
 		return fmt.Errorf("serve usbtmc: %w", err)
 	}
 	// A second instrument behind plain bulk pipes: the raw-transfer baseline.
