@@ -15,7 +15,10 @@ import (
 // or a command may be lost); the link is then marked broken, and the next
 // operation redials, sends the setup sequence again and re-addresses its
 // instrument. Only the link is re-established: anything the instrument was
-// doing when the link went is not replayed.
+// doing when the link went is not replayed. While SRQ polling runs, the
+// poller may be the one that meets the failure and redials, so that
+// events resume; a user operation then sees no error, only a response
+// that never comes if one was pending.
 
 // write sends p on the link and marks the link broken if that fails for a
 // reason other than the caller's deadline or cancellation. The caller
