@@ -36,6 +36,15 @@ const (
 	attrTimeout = time.Second
 )
 
+// The ids each kind of session answers.
+var (
+	instrAttrs = map[uint32]bool{attrPrimaryAddr: true, attrSecondaryAddr: true, attrReaddrEn: true,
+		attrUnaddrEn: true, attrRENState: true, attrIOProt: true}
+	boardAttrs = map[uint32]bool{attrPrimaryAddr: true, attrSecondaryAddr: true, attrRENState: true,
+		attrATNState: true, attrNDACState: true, attrSRQState: true, attrCICState: true, attrAddrState: true,
+		attrSysCntrlState: true, attrDevStatusByte: true, attrHS488CblLen: true}
+)
+
 // Errors SetAttr wraps (under transport.ErrInvalidArg) so that the session
 // layer can tell them apart from other invalid arguments.
 var (
@@ -147,7 +156,7 @@ func (in *Instr) Attr(id uint32) (any, bool) {
 func (in *Instr) SetAttr(id uint32, v any) error {
 	x, ok := intValue(v)
 	if !ok {
-		if _, ours := in.Attr(id); ours {
+		if instrAttrs[id] {
 			return attrErr(id, ErrAttrValue, fmt.Sprintf("value of type %T", v))
 		}
 		return storeOnly(id)
@@ -236,7 +245,7 @@ func (b *Board) Attr(id uint32) (any, bool) {
 func (b *Board) SetAttr(id uint32, v any) error {
 	x, ok := intValue(v)
 	if !ok {
-		if _, ours := b.Attr(id); ours {
+		if boardAttrs[id] {
 			return attrErr(id, ErrAttrValue, fmt.Sprintf("value of type %T", v))
 		}
 		return storeOnly(id)

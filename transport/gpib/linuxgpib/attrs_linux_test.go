@@ -354,3 +354,18 @@ func TestBoardAddressShared(t *testing.T) {
 		t.Fatalf("not addressed from pad 9: % x", r.fake.cmds)
 	}
 }
+
+// TestAttrSets: the id sets SetAttr consults are exactly the ids Attr
+// answers.
+func TestAttrSets(t *testing.T) {
+	r := newRig(t)
+	i5, _ := r.b.Instrument(5, -1)
+	for id := uint32(0x3FFF0000); id < 0x3FFF0200; id++ {
+		if _, ok := i5.Attr(id); ok != instrAttrs[id] {
+			t.Errorf("INSTR %#x: Attr %v, set %v", id, ok, instrAttrs[id])
+		}
+		if _, ok := r.b.Attr(id); ok != boardAttrs[id] {
+			t.Errorf("INTFC %#x: Attr %v, set %v", id, ok, boardAttrs[id])
+		}
+	}
+}

@@ -10,8 +10,15 @@
 // noticed only then, because the driver offers no way to interrupt it.
 //
 // The ioctl layer goes through a small interface so that tests drive it
-// against a fake board that decodes the same request numbers and struct
-// bytes and simulates a bus of devices (see the tests).
+// against SimBus, a simulated board that decodes the same request numbers
+// and struct bytes and simulates a bus of devices; Simulate makes it
+// /dev/gpibN for Open and Boards, so code above this package (govisa's
+// native backend) is tested unchanged.
+//
+// Boards lists the boards present and FindListeners scans a bus for
+// instruments (the IEEE 488.2 FindLstn protocol), bounded per driver call
+// and by the caller's context. Instr and Board answer the VISA GPIB
+// attributes (Attr, SetAttr) from the driver.
 package linuxgpib
 
 import "encoding/binary"
