@@ -12,8 +12,9 @@ import (
 var (
 	// ErrTimeout: the operation did not complete before the deadline.
 	ErrTimeout = errors.New("transport: timeout")
-	// ErrConnLost: the peer went away or the connection broke; the session
-	// cannot be used again and must be reopened.
+	// ErrConnLost: the peer went away or the connection broke. The session
+	// must be reopened, unless its transport documents that it reconnects
+	// (a Prologix GPIB-ETHERNET adapter is redialled by the next operation).
 	ErrConnLost = errors.New("transport: connection lost")
 	// ErrClosed: the local side was closed.
 	ErrClosed = errors.New("transport: closed")

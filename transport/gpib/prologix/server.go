@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/govisa/govisa/internal/acceptloop"
 	"github.com/govisa/govisa/transport"
 )
 
@@ -102,23 +103,22 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	s.lns[l] = struct{}{}
 	s.mu.Unlock()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closing := s.closing
-			delete(s.lns, l)
-			s.mu.Unlock()
-			if closing {
-				return nil
-			}
-			return transport.NetError("accept", err)
-		}
+	defer func() {
+		s.mu.Lock()
+		delete(s.lns, l)
+		s.mu.Unlock()
+	}()
+	closing := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.closing
+	}
+	err := acceptloop.Serve(l, closing, func(c net.Conn) bool {
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
 			c.Close()
-			return nil
+			return false
 		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
@@ -134,7 +134,12 @@ func (s *Server) Serve(l net.Listener) error {
 			delete(s.conns, c)
 			s.mu.Unlock()
 		}()
+		return true
+	})
+	if err != nil {
+		return transport.NetError("accept", err)
 	}
+	return nil
 }
 
 // DropConnections closes every host connection, as a GPIB-ETHERNET adapter
