@@ -36,6 +36,7 @@ type Conn struct {
 	pending  []byte // bytes read past a termination character
 	pendEnd  bool
 	buf      []byte
+	slice    time.Duration // longest kernel wait of a cancellable operation (see SetCancelSlice)
 
 	srq       atomic.Pointer[func()]
 	srqLatch  atomic.Bool
@@ -73,7 +74,7 @@ func Open(path string, logger *slog.Logger) (*Conn, error) {
 		}
 		return nil, transport.Errorf("open", kind, fmt.Errorf("kdriver: %s: %w", path, err))
 	}
-	c := &Conn{fd: fd, evfd: -1, log: logger, eom: -1, term: -1, termOK: true}
+	c := &Conn{fd: fd, evfd: -1, log: logger, eom: -1, term: -1, termOK: true, slice: DefaultCancelSlice}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -122,36 +123,75 @@ func errnoErr(op string, err error) error {
 	return transport.Errorf(op, transport.ErrIO, err)
 }
 
+// DefaultCancelSlice is how long one read() or write() may wait in the
+// driver when the operation's context has no deadline but can be
+// cancelled (see [Conn.SetCancelSlice]).
+const DefaultCancelSlice = 500 * time.Millisecond
+
+// SetCancelSlice sets how long one read() or write() may block in the
+// driver when its context has no deadline but can be cancelled (minimum
+// 100 ms, the driver's floor). The driver holds its I/O mutex for the whole of a read() or
+// write() and waits with an uninterruptible usb_bulk_msg, so neither
+// USBTMC_IOCTL_CANCEL_IO (it needs the same mutex) nor a signal or
+// close() can end it early: the only way to honour cancellation is to
+// give the kernel short timeouts and look at the context between them.
+// When such a slice expires the driver aborts the transfer (auto-abort
+// is on) and the Conn repeats the read or write unless the context is
+// done, so cancellation takes effect within one slice. A context with a
+// deadline gets one kernel wait up to it (VISA operations always have
+// one unless the timeout is infinite), so only deadline-free operations
+// pay for slicing. Caveat: a device that stops for longer than a slice in
+// the middle of a transfer loses the rest of that transfer to the abort.
+func (c *Conn) SetCancelSlice(d time.Duration) { c.slice = max(d, 100*time.Millisecond) }
+
 // setTimeout gives the driver the time left before ctx's deadline
-// (minimum 100 ms, the driver's floor; no deadline = 24 h).
-func (c *Conn) setTimeout(ctx context.Context, op string) error {
+// (minimum 100 ms, the driver's floor; no deadline = 24 h, or the cancel
+// slice when ctx can be cancelled). sliced reports that
+// the cut applied, so that ETIMEDOUT means "look at ctx and go on". Only
+// read() and write() are sliced: an ioctl that times out is not repeated.
+func (c *Conn) setTimeout(ctx context.Context, op string, sliceOK bool) (sliced bool, err error) {
 	if c.closed.Load() {
-		return transport.Errorf(op, transport.ErrClosed, nil)
+		return false, transport.Errorf(op, transport.ErrClosed, nil)
 	}
 	if err := ctx.Err(); err != nil {
-		return transport.NetError(op, err)
+		return false, transport.NetError(op, err)
 	}
 	ms := uint32(24 * time.Hour / time.Millisecond)
-	if d, ok := ctx.Deadline(); ok {
+	d, hasDeadline := ctx.Deadline()
+	if hasDeadline {
 		left := time.Until(d)
 		if left <= 0 {
-			return transport.Errorf(op, transport.ErrTimeout, context.DeadlineExceeded)
+			return false, transport.Errorf(op, transport.ErrTimeout, context.DeadlineExceeded)
 		}
 		ms = uint32(max(left.Milliseconds(), 100))
 	}
+	if sl := uint32(c.slice.Milliseconds()); sliceOK && !hasDeadline && ctx.Done() != nil && sl > 0 {
+		ms, sliced = sl, true
+	}
 	if ms == c.timeout {
-		return nil
+		return sliced, nil
 	}
 	if err := ioctl(c.fd, nums.SetTimeout, uintptr(unsafe.Pointer(&ms))); err != nil {
-		return errnoErr(op, err)
+		return false, errnoErr(op, err)
 	}
 	c.timeout = ms
-	return nil
+	return sliced, nil
+}
+
+// again decides what a kernel timeout of a sliced operation means: the
+// context's end (returned as its error: ErrAborted wrapping
+// context.Canceled, or ErrTimeout) or a new slice (nil, timeout reset).
+func (c *Conn) again(ctx context.Context, op string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, transport.NetError(op, err)
+	}
+	return c.setTimeout(ctx, op, true)
 }
 
 // Write sends p as one message; EOM is set on the last transfer when end.
 func (c *Conn) Write(ctx context.Context, p []byte, end bool) (int, error) {
-	if err := c.setTimeout(ctx, "write"); err != nil {
+	sliced, err := c.setTimeout(ctx, "write", true)
+	if err != nil {
 		return 0, err
 	}
 	e := 0
@@ -171,6 +211,14 @@ func (c *Conn) Write(ctx context.Context, p []byte, end bool) (int, error) {
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.ETIMEDOUT && sliced {
+			// The driver aborted the Bulk-OUT transfer, so the device
+			// dropped the partial message: sending it again is right.
+			if sliced, err = c.again(ctx, "write"); err != nil {
+				return sent, err
+			}
+			continue
+		}
 		if err != nil {
 			return sent, errnoErr("write", err)
 		}
@@ -185,7 +233,8 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 	if len(p) == 0 {
 		return 0, 0, nil
 	}
-	if err := c.setTimeout(ctx, "read"); err != nil {
+	sliced, err := c.setTimeout(ctx, "read", true)
+	if err != nil {
 		return 0, 0, err
 	}
 	n := 0
@@ -196,6 +245,14 @@ func (c *Conn) Read(ctx context.Context, p []byte, opt transport.ReadOptions) (i
 	for {
 		k, err := unix.Read(c.fd, p[n:])
 		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.ETIMEDOUT && sliced {
+			// No answer within the slice; the driver aborted the Bulk-IN
+			// transfer. Go on with a new request unless ctx is done.
+			if sliced, err = c.again(ctx, "read"); err != nil {
+				return n, 0, err
+			}
 			continue
 		}
 		if err != nil {
@@ -275,7 +332,7 @@ func (c *Conn) configTerm(opt transport.ReadOptions) {
 }
 
 func (c *Conn) simple(ctx context.Context, op string, req uint32) error {
-	if err := c.setTimeout(ctx, op); err != nil {
+	if _, err := c.setTimeout(ctx, op, false); err != nil {
 		return err
 	}
 	if err := ioctl(c.fd, req, 0); err != nil {
@@ -306,7 +363,7 @@ func (c *Conn) Trigger(ctx context.Context) error {
 // ReadSTB reads the status byte (USBTMC488_IOCTL_READ_STB); RQS is set
 // when a service request arrived since the last call.
 func (c *Conn) ReadSTB(ctx context.Context) (byte, error) {
-	if err := c.setTimeout(ctx, "read_stb"); err != nil {
+	if _, err := c.setTimeout(ctx, "read_stb", false); err != nil {
 		return 0, err
 	}
 	var stb uint8

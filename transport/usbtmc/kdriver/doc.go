@@ -8,6 +8,7 @@
 // the usbtmc node is group-accessible, /dev/bus/usb is root-only). Timeouts
 // go to the driver (USBTMC_IOCTL_SET_TIMEOUT, minimum 100 ms) and the
 // driver's auto-abort is switched on so a timed-out transfer is aborted
-// and the instrument recovers. A read or write without a deadline cannot be
-// interrupted by cancelling its context; Close then waits for the driver.
+// and the instrument recovers. The driver gives no way to interrupt a
+// blocked read() or write() (see [Conn.SetCancelSlice]); a cancellable
+// context is honoured by waiting in the kernel in short slices.
 package kdriver

@@ -179,7 +179,7 @@ func TestUSBVM(t *testing.T) {
 	}
 	for _, name := range []string{"setup", "find", "usbfs-open", "usbfs-idn", "usbfs-block", "usbfs-clear", "usbfs-stb",
 		"usbfs-trigger", "usbfs-timeout", "usbfs-srq", "usbfs-vendor", "usbfs-vendor-stall", "bench", "kdriver-open", "kdriver-idn", "kdriver-block",
-		"kdriver-clear", "kdriver-stb", "kdriver-trigger", "kdriver-timeout"} {
+		"kdriver-clear", "kdriver-stb", "kdriver-trigger", "kdriver-timeout", "kdriver-cancel"} {
 		if !seen[name] {
 			t.Errorf("check %s did not pass", name)
 		}

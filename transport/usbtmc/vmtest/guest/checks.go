@@ -187,6 +187,7 @@ func runChecks() {
 	pass("kdriver-open")
 	fmt.Printf("guest: usbtmc driver API %d caps %#x\n", kc.APIVersion(), kc.USB488Caps())
 	common("kdriver", kc)
+	kdriverCancel(kc)
 	kc.Close()
 	runConformance()
 }
