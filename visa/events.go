@@ -26,7 +26,13 @@ type events struct {
 	dispatch chan dispatchItem
 	done     chan struct{}
 	closed   bool
-	srqOn    bool
+	srqOn    bool // service requests wanted (under mu)
+
+	// srqMu orders the OnSRQ calls, which are made without mu: a transport
+	// may wait in OnSRQ(nil) for its watcher goroutine to finish a
+	// callback, and the callback (post) takes mu.
+	srqMu      sync.Mutex
+	srqApplied bool // what the transport was last told (under srqMu)
 }
 
 type handlerEntry struct {
@@ -67,12 +73,10 @@ func (e *events) close() {
 		return
 	}
 	e.closed = true
-	if e.srqOn {
-		e.s.conn.(transport.SRQNotifier).OnSRQ(nil)
-	}
 	d, done := e.dispatch, e.done
 	close(e.signal)
 	e.mu.Unlock()
+	e.syncSRQ()
 	if d != nil {
 		close(d)
 		<-done
@@ -154,27 +158,55 @@ func (e *events) enable(t EventType, mech EventMechanism) error {
 		if mech&VI_HNDLR != 0 {
 			e.startDispatcherLocked()
 		}
-		if tt == VI_EVENT_SERVICE_REQ && !e.srqOn {
+		wantSRQ := tt == VI_EVENT_SERVICE_REQ && !e.srqOn
+		if wantSRQ {
 			e.srqOn = true
-			e.s.conn.(transport.SRQNotifier).OnSRQ(func() { e.post(Event{Type: VI_EVENT_SERVICE_REQ}) })
 		}
 		e.mu.Unlock()
+		if wantSRQ {
+			e.syncSRQ()
+		}
 	}
 	return nil
 }
 
+// syncSRQ tells the transport whether service requests are wanted now. It
+// reads the wish under mu and acts outside it (see srqMu), so concurrent
+// enables and disables end with the transport told the last wish.
+func (e *events) syncSRQ() {
+	e.srqMu.Lock()
+	defer e.srqMu.Unlock()
+	e.mu.Lock()
+	want := e.srqOn && !e.closed
+	e.mu.Unlock()
+	if want == e.srqApplied {
+		return
+	}
+	n := e.s.conn.(transport.SRQNotifier)
+	if want {
+		n.OnSRQ(func() { e.post(Event{Type: VI_EVENT_SERVICE_REQ}) })
+	} else {
+		n.OnSRQ(nil)
+	}
+	e.srqApplied = want
+}
+
 func (e *events) disable(t EventType, mech EventMechanism) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	stopSRQ := false
 	for _, tt := range e.eventTypes(t) {
 		e.enabled[tt] &^= mech
 		if e.enabled[tt] == 0 {
 			delete(e.enabled, tt)
 			if tt == VI_EVENT_SERVICE_REQ && e.srqOn {
 				e.srqOn = false
-				e.s.conn.(transport.SRQNotifier).OnSRQ(nil)
+				stopSRQ = true
 			}
 		}
+	}
+	e.mu.Unlock()
+	if stopSRQ {
+		e.syncSRQ()
 	}
 	return nil
 }
