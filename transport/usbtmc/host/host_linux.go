@@ -94,3 +94,8 @@ func Explain(in usbfs.Instrument) string {
 	}
 	return b.String()
 }
+
+// Resources lists the USBTMC interfaces of the attached devices as INSTR
+// resource names (from sysfs; devices without a serial number cannot be
+// named and are left out).
+func Resources() []string { return sysfsNames(Root) }
