@@ -43,38 +43,6 @@ const (
 	stateUnknown    int16 = -1
 )
 
-// intValue converts any integer or bool attribute value to int64.
-func intValue(v any) (int64, bool) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case uint:
-		return int64(x), uint64(x) <= 1<<62
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint64:
-		return int64(x), uint64(x) <= 1<<62
-	}
-	return 0, false
-}
-
 func attrErr(op string, kind error, id uint32, format string, args ...any) error {
 	return transport.Errorf(op, kind, fmt.Errorf("attribute %#08x: "+format, append([]any{id}, args...)...))
 }
@@ -86,7 +54,7 @@ func attrErr(op string, kind error, id uint32, format string, args ...any) error
 // error wrapping transport.ErrNotSupported; out-of-range values one wrapping
 // transport.ErrInvalidArg.
 func (c *Conn) SetAttr(id uint32, v any) error {
-	x, ok := intValue(v)
+	x, ok := transport.AttrInt(v)
 	if !ok {
 		return attrErr("set_attr", transport.ErrInvalidArg, id, "value of type %T", v)
 	}

@@ -65,41 +65,6 @@ func storeOnly(id uint32) error {
 	return transport.Errorf("set_attr", transport.ErrNotSupported, fmt.Errorf("attribute %#x is not a linux-gpib attribute", id))
 }
 
-// intValue converts the integer and bool kinds the session layer uses.
-func intValue(v any) (int64, bool) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, true
-		}
-		return 0, true
-	case int:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case uint:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint64:
-		if x > 1<<62 {
-			return 0, false
-		}
-		return int64(x), true
-	}
-	return 0, false
-}
-
 func attrCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), attrTimeout)
 }
@@ -154,7 +119,7 @@ func (in *Instr) Attr(id uint32) (any, bool) {
 // reaches reads through transport.ReadOptions, are store-only
 // (transport.ErrNotSupported).
 func (in *Instr) SetAttr(id uint32, v any) error {
-	x, ok := intValue(v)
+	x, ok := transport.AttrInt(v)
 	if !ok {
 		if instrAttrs[id] {
 			return attrErr(id, ErrAttrValue, fmt.Sprintf("value of type %T", v))
@@ -243,7 +208,7 @@ func (b *Board) Attr(id uint32) (any, bool) {
 // HS488 cable length accepts only VI_GPIB_HS488_NIMPL (ErrAttrValue).
 // Other ids are store-only (transport.ErrNotSupported).
 func (b *Board) SetAttr(id uint32, v any) error {
-	x, ok := intValue(v)
+	x, ok := transport.AttrInt(v)
 	if !ok {
 		if boardAttrs[id] {
 			return attrErr(id, ErrAttrValue, fmt.Sprintf("value of type %T", v))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/govisa/govisa/transport"
 )
 
 // FuzzBusCommands sends arbitrary bus command bytes (viGpibCommand) to the
@@ -73,8 +75,8 @@ func FuzzSetAttr(f *testing.F) {
 			if !ok {
 				continue
 			}
-			want, _ := intValue(v)
-			if g, _ := intValue(got); g != want && id != attrSysCntrlState && id != attrReaddrEn && id != attrUnaddrEn {
+			want, _ := transport.AttrInt(v)
+			if g, _ := transport.AttrInt(got); g != want && id != attrSysCntrlState && id != attrReaddrEn && id != attrUnaddrEn {
 				t.Fatalf("attribute %#x set to %v reads %v", id, v, got)
 			}
 		}
