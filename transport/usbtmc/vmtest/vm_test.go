@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,8 +42,9 @@ func need(t testing.TB, ok bool, what string) {
 }
 
 // buildInitramfs compiles the guest statically and packs it with the
-// modules into a newc archive.
-func buildInitramfs(t testing.TB, cache string) string {
+// modules into a newc archive. When the host can build the gousb check
+// (cgo, libusb-1.0 headers), it goes in too with its shared libraries.
+func buildInitramfs(t testing.TB, cache string) (string, bool) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "init")
@@ -70,6 +72,7 @@ func buildInitramfs(t testing.TB, cache string) string {
 		}
 		w.File("modules/"+m+".ko", 0o644, b)
 	}
+	withGousb := addGousbCheck(t, w, dir)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -77,11 +80,71 @@ func buildInitramfs(t testing.TB, cache string) string {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return path, withGousb
 }
 
-// runVM boots the VM and returns its console output.
-func runVM(t testing.TB) string {
+// addGousbCheck builds ./gousbcheck with -tags gousb and cgo and adds it
+// as /gousbcheck with the dynamic loader and libraries ldd names, at the
+// same paths. It reports false (and adds nothing) when that cannot be
+// built here.
+func addGousbCheck(t testing.TB, w *cpioWriter, dir string) bool {
+	bin := filepath.Join(dir, "gousbcheck")
+	cmd := exec.Command("go", "build", "-tags", "gousb", "-trimpath", "-o", bin, "./gousbcheck")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOOS=linux", "GOARCH=amd64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("gousb check not built (needs cgo and libusb-1.0-0-dev): %v\n%s", err, out)
+		return false
+	}
+	out, err := exec.Command("ldd", bin).Output()
+	if err != nil {
+		t.Logf("gousb check: ldd: %v", err)
+		return false
+	}
+	var libs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		for _, f := range strings.Fields(line) {
+			if strings.HasPrefix(f, "/") {
+				libs = append(libs, f)
+			}
+		}
+	}
+	dirs := map[string]bool{}
+	for _, l := range libs {
+		if _, err := os.Stat(l); err != nil {
+			t.Logf("gousb check: %v", err)
+			return false
+		}
+		for d := filepath.Dir(strings.TrimPrefix(l, "/")); d != "." && !dirs[d]; d = filepath.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	var ds []string
+	for d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Slice(ds, func(i, j int) bool { return len(ds[i]) < len(ds[j]) }) // parents first
+	for _, d := range ds {
+		w.Dir(d)
+	}
+	for _, l := range libs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			t.Logf("gousb check: %v", err)
+			return false
+		}
+		w.File(strings.TrimPrefix(l, "/"), 0o755, b)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		return false
+	}
+	w.File("gousbcheck", 0o755, b)
+	return true
+}
+
+// runVM boots the VM and returns its console output, and whether the
+// gousb check went into it.
+func runVM(t testing.TB) (string, bool) {
 	t.Helper()
 	qemu, err := exec.LookPath("qemu-system-x86_64")
 	need(t, err == nil, "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)")
@@ -90,7 +153,7 @@ func runVM(t testing.TB) string {
 	need(t, err == nil, "no kernel in "+cache)
 	_, err = exec.LookPath("go")
 	need(t, err == nil, "go tool not on PATH")
-	initrd := buildInitramfs(t, cache)
+	initrd, withGousb := buildInitramfs(t, cache)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmdline := "console=ttyS0 quiet panic=-1"
@@ -110,7 +173,7 @@ func runVM(t testing.TB) string {
 	if err != nil {
 		t.Logf("qemu: %v", err)
 	}
-	return string(out)
+	return string(out), withGousb
 }
 
 // knownConformanceFailures are failing checks whose cause is outside the
@@ -127,7 +190,7 @@ func TestUSBVM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM")
 	}
-	out := runVM(t)
+	out, withGousb := runVM(t)
 	if os.Getenv("GOVISA_USBVM_DEBUG") == "1" {
 		t.Log(out)
 	}
@@ -177,6 +240,9 @@ func TestUSBVM(t *testing.T) {
 	if conf == 0 {
 		t.Errorf("the conformance suite reported no check on the USB INSTR resource")
 	}
+	if withGousb && !seen["gousb-idn"] {
+		t.Errorf("check gousb-idn did not pass (the gousb check was built into the VM)")
+	}
 	for _, name := range []string{"setup", "find", "usbfs-open", "usbfs-idn", "usbfs-block", "usbfs-clear", "usbfs-stb",
 		"usbfs-trigger", "usbfs-timeout", "usbfs-srq", "usbfs-vendor", "usbfs-vendor-stall", "bench", "kdriver-open", "kdriver-idn", "kdriver-block",
 		"kdriver-clear", "kdriver-stb", "kdriver-trigger", "kdriver-timeout", "kdriver-cancel"} {
@@ -190,7 +256,7 @@ func TestUSBVM(t *testing.T) {
 // measurements: block-read throughput through the USBTMC engine over
 // usbfs, the raw bulk rate of the same dummy_hcd path, and their ratio.
 func BenchmarkUSBVMBlockRead(b *testing.B) {
-	out := runVM(b)
+	out, _ := runVM(b)
 	got := map[string]float64{}
 	for _, m := range benchRE.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)

@@ -190,4 +190,5 @@ func runChecks() {
 	kdriverCancel(kc)
 	kc.Close()
 	runConformance()
+	runGousbCheck()
 }
