@@ -6,7 +6,7 @@ BENCHTIME ?= 1s
 STATICCHECK_VERSION ?= v0.8.2
 CROSS_TARGETS = linux/amd64 linux/arm linux/arm64 linux/mips linux/riscv64 darwin/arm64 windows/amd64
 
-.PHONY: demo test fmt-check vet unit cross bench fuzz lint build test-usb-vm
+.PHONY: demo test fmt-check vet unit cross test-gousb bench fuzz lint build test-usb-vm
 
 ## demo: start simulated instruments on loopback and talk to them through the public API
 demo:
@@ -16,8 +16,8 @@ demo:
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/govisa ./cmd/govisa
 
-## test: gofmt check, go vet, race tests (fuzz seeds included), cross builds
-test: fmt-check vet unit cross
+## test: gofmt check, go vet, race tests (fuzz seeds included), cross builds, the gousb build tag
+test: fmt-check vet unit cross test-gousb
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,6 +34,10 @@ cross:
 		echo "CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} go build ./..."; \
 		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./...; \
 	done
+
+## test-gousb: vet and build the gousb (cgo + libusb) path; builds without the tag must not link it
+test-gousb:
+	GO=$(GO) testdata/usbvm/check-gousb.sh
 
 ## bench: every benchmark, each reporting its ratio to a bare TCP baseline measured in the same run
 bench:

@@ -19,7 +19,6 @@ import (
 	"github.com/govisa/govisa/transport/hislip"
 	"github.com/govisa/govisa/transport/socket"
 	"github.com/govisa/govisa/transport/usbtmc/host"
-	"github.com/govisa/govisa/transport/usbtmc/usbfs"
 	"github.com/govisa/govisa/transport/vxi11"
 )
 
@@ -141,7 +140,7 @@ func (d *NativeDialer) List(ctx context.Context) ([]string, error) {
 			out = append(out, p.ResourceName())
 		}
 	}
-	out = append(out, usbResources(usbfs.SysfsRoot)...)
+	out = append(out, host.Resources()...) // sysfs on Linux, libusb with -tags gousb elsewhere
 	out = append(out, gpibResources(ctx)...) // linux-gpib boards and a bounded listener scan
 	<-done
 	for _, f := range found {
@@ -236,24 +235,6 @@ func (d *NativeDialer) Dial(ctx context.Context, rn ResourceName, attrs *AttrSto
 		return &gpibSession{Instr: in, board: b}, nil
 	}
 	return nil, nsupResource(rn, "no transport for this resource type")
-}
-
-// usbResources lists the USBTMC interfaces (as INSTR) of the USB devices
-// under the sysfs root, with hex ids as vendors print them.
-func usbResources(root string) []string {
-	devs, err := usbfs.Enumerate(root)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, d := range devs {
-		for _, in := range d.Interfaces {
-			if in.TMC() && d.Serial != "" {
-				out = append(out, fmt.Sprintf("USB0::0x%04X::0x%04X::%s::%d::INSTR", d.VendorID, d.ProductID, d.Serial, in.Number))
-			}
-		}
-	}
-	return out
 }
 
 // gpibSession closes its board with the session.

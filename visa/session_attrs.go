@@ -2,6 +2,7 @@ package visa
 
 import (
 	"context"
+	"errors"
 
 	"github.com/govisa/govisa/transport"
 )
@@ -187,6 +188,13 @@ func (s *session) applyAttr(a Attr) error {
 		}
 	}
 	if err != nil {
+		var ve *Error
+		if !errors.As(err, &ve) && errorIs(err, transport.ErrInvalidArg) {
+			// The transport cannot take this value now (a mode its path
+			// does not offer, say): VISA's answer for a valid value the
+			// resource cannot be put in.
+			return &Error{Status: VI_ERROR_NSUP_ATTR_STATE, Op: "viSetAttribute", Resource: s.rsrc, Err: err}
+		}
 		return mapError("viSetAttribute", s.rsrc, err)
 	}
 	return nil

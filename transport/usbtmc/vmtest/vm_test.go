@@ -92,6 +92,9 @@ func addGousbCheck(t testing.TB, w *cpioWriter, dir string) bool {
 	cmd := exec.Command("go", "build", "-tags", "gousb", "-trimpath", "-o", bin, "./gousbcheck")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOOS=linux", "GOARCH=amd64")
 	if out, err := cmd.CombinedOutput(); err != nil {
+		if os.Getenv("GOVISA_REQUIRE_GOUSB") == "1" {
+			t.Fatalf("gousb check not built (needs cgo and libusb-1.0-0-dev), and GOVISA_REQUIRE_GOUSB=1: %v\n%s", err, out)
+		}
 		t.Logf("gousb check not built (needs cgo and libusb-1.0-0-dev): %v\n%s", err, out)
 		return false
 	}
