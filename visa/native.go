@@ -140,7 +140,7 @@ func (d *NativeDialer) List(ctx context.Context) ([]string, error) {
 			out = append(out, p.ResourceName())
 		}
 	}
-	out = append(out, host.Resources()...) // sysfs on Linux, libusb with -tags gousb elsewhere
+	out = append(out, host.Resources()...)   // sysfs on Linux, libusb with -tags gousb elsewhere
 	out = append(out, gpibResources(ctx)...) // linux-gpib boards and a bounded listener scan
 	<-done
 	for _, f := range found {
