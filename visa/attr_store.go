@@ -136,7 +136,7 @@ func (s *AttrStore) check(id Attr, v any, has bool) (any, error) {
 		return nil, s.nsup(op, id)
 	}
 	a := &attrTable[i]
-	if a.ReadOnly {
+	if a.ReadOnly || readOnlyIn(id, s.class) {
 		return nil, &Error{Status: VI_ERROR_ATTR_READONLY, Op: op, Msg: a.Name + " is read-only"}
 	}
 	cv, err := convertAttr(a, v)
@@ -237,3 +237,15 @@ func (s *AttrStore) SendEnd() bool { return s.msg.Load()&msgSendEnd != 0 }
 
 // SuppressEnd returns VI_ATTR_SUPPRESS_END_EN.
 func (s *AttrStore) SuppressEnd() bool { return s.msg.Load()&msgSuppressEnd != 0 }
+
+// readOnlyIn reports the attributes whose access depends on the resource
+// class, which the table's one flag per attribute cannot say: an
+// instrument's GPIB address names the device and is read-only, while an
+// interface session sets the board's own address with the same attribute.
+func readOnlyIn(id Attr, class ResourceClass) bool {
+	switch id {
+	case VI_ATTR_GPIB_PRIMARY_ADDR, VI_ATTR_GPIB_SECONDARY_ADDR:
+		return class == ClassINSTR
+	}
+	return false
+}

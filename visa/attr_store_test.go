@@ -137,15 +137,17 @@ func TestAttrStoreSetStatus(t *testing.T) {
 		{kUSBRaw, VI_ATTR_ASRL_BAUD, 9600, nsup},
 		{kUSBRaw, VI_ATTR_USB_ALT_SETTING, []byte{1}, state},
 		// GPIB INSTR and INTFC.
-		{kGPIBInstr, VI_ATTR_GPIB_PRIMARY_ADDR, 22, ok},
-		{kGPIBInstr, VI_ATTR_GPIB_PRIMARY_ADDR, 31, state},
-		{kGPIBInstr, VI_ATTR_GPIB_SECONDARY_ADDR, VI_NO_SEC_ADDR, ok},
-		{kGPIBInstr, VI_ATTR_GPIB_SECONDARY_ADDR, 96, state},
+		{kGPIBInstr, VI_ATTR_GPIB_PRIMARY_ADDR, 22, ro}, // names the device
+		{kGPIBInstr, VI_ATTR_GPIB_SECONDARY_ADDR, VI_NO_SEC_ADDR, ro},
+		{kGPIBIntfc, VI_ATTR_GPIB_PRIMARY_ADDR, 22, ok}, // the board's own address
+		{kGPIBIntfc, VI_ATTR_GPIB_PRIMARY_ADDR, 31, state},
+		{kGPIBIntfc, VI_ATTR_GPIB_SECONDARY_ADDR, VI_NO_SEC_ADDR, ok},
+		{kGPIBIntfc, VI_ATTR_GPIB_SECONDARY_ADDR, 96, state},
 		{kGPIBInstr, VI_ATTR_GPIB_UNADDR_EN, true, ok},
 		{kGPIBInstr, VI_ATTR_GPIB_REN_STATE, VI_STATE_ASSERTED, ro},
 		{kGPIBInstr, VI_ATTR_GPIB_ATN_STATE, VI_STATE_ASSERTED, nsup},
 		{kGPIBInstr, VI_ATTR_IO_PROT, VI_PROT_HS488, ok},
-		{kGPIBInstr, VI_ATTR_GPIB_PRIMARY_ADDR, "22", state},
+		{kGPIBIntfc, VI_ATTR_GPIB_PRIMARY_ADDR, "22", state},
 		{kGPIBIntfc, VI_ATTR_GPIB_ATN_STATE, VI_STATE_ASSERTED, ro},
 		{kGPIBIntfc, VI_ATTR_DEV_STATUS_BYTE, 0x40, ok},
 		{kGPIBIntfc, VI_ATTR_DEV_STATUS_BYTE, true, state},

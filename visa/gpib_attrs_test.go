@@ -67,9 +67,10 @@ func TestGPIBInstrAttributes(t *testing.T) {
 	ok := visa.VI_SUCCESS
 	checkAttrs(t, r, []attrCase{
 		{id: visa.VI_ATTR_GPIB_PRIMARY_ADDR, want: uint16(5)},
-		{id: visa.VI_ATTR_GPIB_PRIMARY_ADDR, set: uint16(5), want: uint16(5), st: ok},
+		// Read-only on an INSTR session (VISA): any value, even the same.
+		{id: visa.VI_ATTR_GPIB_PRIMARY_ADDR, set: uint16(5), want: uint16(5), st: visa.VI_ERROR_ATTR_READONLY},
 		{id: visa.VI_ATTR_GPIB_PRIMARY_ADDR, set: uint16(6), want: uint16(5), st: visa.VI_ERROR_ATTR_READONLY},
-		{id: visa.VI_ATTR_GPIB_PRIMARY_ADDR, set: uint16(31), want: uint16(5), st: visa.VI_ERROR_NSUP_ATTR_STATE},
+		{id: visa.VI_ATTR_GPIB_PRIMARY_ADDR, set: uint16(31), want: uint16(5), st: visa.VI_ERROR_ATTR_READONLY},
 		{id: visa.VI_ATTR_GPIB_SECONDARY_ADDR, want: visa.VI_NO_SEC_ADDR},
 		{id: visa.VI_ATTR_GPIB_SECONDARY_ADDR, set: uint16(3), want: visa.VI_NO_SEC_ADDR, st: visa.VI_ERROR_ATTR_READONLY},
 		{id: visa.VI_ATTR_GPIB_READDR_EN, want: true},
