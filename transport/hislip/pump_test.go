@@ -3,6 +3,8 @@ package hislip
 import (
 	"context"
 	"fmt"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,5 +71,106 @@ func readBlock(t *testing.T, c *Client, n int) {
 	}
 	if got != n {
 		t.Fatalf("block of %d bytes, want %d", got, n)
+	}
+}
+
+// handOffDev answers "Q?" with "A\n" and holds the first response it hands
+// to the server (ignoring cancellation) until its status byte has been
+// read: the device's MAV is then already clear while the server has not
+// sent the response yet, the moment a loaded machine can stretch.
+type handOffDev struct {
+	mu      sync.Mutex
+	out     []byte
+	wake    chan struct{}
+	held    chan struct{} // closed when the response left the device
+	release chan struct{} // closed 20 ms after the status byte was read
+	once    sync.Once
+}
+
+func (d *handOffDev) Write(_ context.Context, p []byte, end bool) error {
+	if end && string(p) == "Q?" {
+		d.mu.Lock()
+		d.out = []byte("A\n")
+		close(d.wake)
+		d.wake = make(chan struct{})
+		d.mu.Unlock()
+	}
+	return nil
+}
+
+func (d *handOffDev) Read(ctx context.Context, p []byte) (int, bool, error) {
+	for {
+		d.mu.Lock()
+		if d.out != nil {
+			n := copy(p, d.out)
+			d.out = nil
+			d.mu.Unlock()
+			close(d.held)
+			<-d.release
+			return n, true, nil
+		}
+		w := d.wake
+		d.mu.Unlock()
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return 0, false, transport.NetError("read", ctx.Err())
+		}
+	}
+}
+
+func (d *handOffDev) ReadSTB(context.Context) (byte, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.once.Do(func() { time.AfterFunc(20*time.Millisecond, func() { close(d.release) }) })
+	if d.out != nil {
+		return 0x10, nil
+	}
+	return 0, nil
+}
+
+func (d *handOffDev) Clear(context.Context) error   { return nil }
+func (d *handOffDev) Trigger(context.Context) error { return nil }
+
+// TestStatusDuringHandOff: a status query that arrives while the server
+// holds a response it read from the device but has not sent reports MAV.
+func TestStatusDuringHandOff(t *testing.T) {
+	for _, ov := range []bool{false, true} {
+		t.Run(fmt.Sprintf("overlapped=%v", ov), func(t *testing.T) {
+			dev := &handOffDev{wake: make(chan struct{}), held: make(chan struct{}), release: make(chan struct{})}
+			srv := NewServer(map[string]transport.Device{"hislip0": dev})
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(l) }()
+			t.Cleanup(func() {
+				srv.Close()
+				<-done
+			})
+			c := dial(t, l.Addr().String(), "hislip0", WithOverlapped(ov))
+			ctx := ctxT(t, 5*time.Second)
+			if _, err := c.Write(ctx, []byte("Q?"), true); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-dev.held:
+			case <-ctx.Done():
+				t.Fatal("the server never read the response")
+			}
+			stb, err := c.ReadSTB(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stb&0x10 == 0 {
+				t.Errorf("status byte 0x%02X while the response is between device and client, want MAV", stb)
+			}
+			buf := make([]byte, 16)
+			n, _, err := c.Read(ctx, buf, transport.ReadOptions{})
+			if err != nil || string(buf[:n]) != "A\n" {
+				t.Fatalf("read %q, %v", buf[:n], err)
+			}
+		})
 	}
 }

@@ -136,25 +136,27 @@ func (s *session) statusQuery(m Message) error {
 		s.debug("hislip: device stb", "err", err)
 	}
 	s.mu.Lock()
-	var mav bool
-	if !s.overlapped {
-		if m.Control&1 != 0 {
-			s.mavPending, s.rmtExpected = false, false
+	if !s.overlapped && m.Control&1 != 0 {
+		s.mavPending, s.rmtExpected = false, false
+	}
+	mav := s.mavLocked(m.Param, stb)
+	if !mav && s.queries > 0 && s.readInFlight() {
+		// A response is owed but neither the device nor the server
+		// shows it: the reader may hold it between the device's Read and
+		// deliver. Cut its read short (a blocked read restarts) and wait
+		// until what it read is accounted for.
+		cancel, done := s.readCancel, s.readDone
+		s.mu.Unlock()
+		if cancel != nil {
+			cancel()
 		}
-		// A query that overtook the last data message (the two channels
-		// can reorder) reports MAV false.
-		id := m.Param
-		if s.clientVendor == pyvisaPyVendor && id == s.lastClientID+2 {
-			// pyvisa-py (through at least 0.8, commit e64efa0) sends the
-			// MessageID of its next message, not of its last one: read
-			// that as "nothing overtaken", or its viReadSTB never sees MAV.
-			id = s.lastClientID
-		}
-		mav = (s.mavPending || s.respInProgress) && id == s.lastClientID
-	} else {
-		// Overlapped: a response still inside the device (not yet pulled
-		// by the output goroutine) is available too.
-		mav = s.respInProgress || (s.srvSent && m.Param != s.srvLastSent) || stb&0x10 != 0
+		// A device that ignores cancellation must not stall the
+		// asynchronous channel.
+		wctx, wcancel := context.WithTimeout(s.ctx, time.Second)
+		waitRead(wctx, done)
+		wcancel()
+		s.mu.Lock()
+		mav = s.mavLocked(m.Param, stb)
 	}
 	s.mu.Unlock()
 	if s.srqUnpolled.Swap(false) {
@@ -165,6 +167,44 @@ func (s *session) statusQuery(m Message) error {
 		stb |= 0x10
 	}
 	return s.writeAsync(AppendMessage(nil, MsgAsyncStatusResponse, stb, 0, nil))
+}
+
+// mavLocked reports the MAV bit for a status query carrying MessageID id,
+// given the device's status byte; s.mu must be held.
+func (s *session) mavLocked(id uint32, stb byte) bool {
+	if s.overlapped {
+		// A response still inside the device (not yet pulled by the
+		// output goroutine) is available too.
+		return s.respInProgress || (s.srvSent && id != s.srvLastSent) || stb&0x10 != 0
+	}
+	// A query that overtook the last data message (the two channels can
+	// reorder) reports MAV false.
+	if s.clientVendor == pyvisaPyVendor && id == s.lastClientID+2 {
+		// pyvisa-py (through at least 0.8, commit e64efa0) sends the
+		// MessageID of its next message, not of its last one: read that
+		// as "nothing overtaken", or its viReadSTB never sees MAV.
+		id = s.lastClientID
+	}
+	// A response the device holds for an unanswered query counts as
+	// available although the server has not sent it yet: a device raises
+	// its MAV service request when it queues the response, and the
+	// client's status query may overtake the server's hand-off.
+	owed := s.queries > 0 && stb&0x10 != 0
+	return (s.mavPending || s.respInProgress || owed) && id == s.lastClientID
+}
+
+// readInFlight reports whether a device read started and has not been
+// accounted for; s.mu must be held.
+func (s *session) readInFlight() bool {
+	if s.readDone == nil {
+		return false
+	}
+	select {
+	case <-s.readDone:
+		return false
+	default:
+		return true
+	}
 }
 
 // asyncLock handles AsyncLock: requests wait in their own goroutine so the

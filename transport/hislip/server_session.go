@@ -64,19 +64,23 @@ type session struct {
 	srvLastSent    uint32
 	srvSent        bool
 	readCancel     context.CancelFunc // cancels the pump's current device read
-	readDone       chan struct{}      // closed when that read returned
-	pumpReading    bool               // the pump reads (or was asked to); else the sync goroutine may
-	pumpWake       chan struct{}
-	wantSeq        uint64 // counts wantOutput calls
-	pumpCancel     context.CancelFunc
-	pumpDone       chan struct{}
-	lockCancel     context.CancelFunc
-	lockDone       chan struct{}
-	sec            secState      // guarded by mu
-	asyncHS        chan struct{} // closed when the async TLS handshake ended; guarded by mu
-	tlsInfo        string        // negotiated TLS version, for GetDescriptors
-	scram          *scramServer  // SCRAM exchange in progress; sync goroutine only
-	tlsLastErr     string        // last TLS failure, for GetDescriptors
+	// readDone is closed when the current device read returned and what
+	// it returned is accounted for (deliver updated the state): the
+	// device's MAV and the server's can then not both look false for
+	// one response.
+	readDone    chan struct{}
+	pumpReading bool // the pump reads (or was asked to); else the sync goroutine may
+	pumpWake    chan struct{}
+	wantSeq     uint64 // counts wantOutput calls
+	pumpCancel  context.CancelFunc
+	pumpDone    chan struct{}
+	lockCancel  context.CancelFunc
+	lockDone    chan struct{}
+	sec         secState      // guarded by mu
+	asyncHS     chan struct{} // closed when the async TLS handshake ended; guarded by mu
+	tlsInfo     string        // negotiated TLS version, for GetDescriptors
+	scram       *scramServer  // SCRAM exchange in progress; sync goroutine only
+	tlsLastErr  string        // last TLS failure, for GetDescriptors
 }
 
 func newSession(srv *Server, d *devState, id, ver uint16, conn net.Conn) *session {
@@ -305,10 +309,11 @@ func (s *session) readOutput(ctx context.Context, buf []byte) bool {
 		s.readCancel, s.readDone = rcancel, done
 		s.mu.Unlock()
 		n, end, err := s.dev.dev.Read(rctx, buf[:lim])
-		close(done)
 		rcancel()
-		if n > 0 || end {
-			if derr := s.deliver(gen, buf[:n], end); derr != nil {
+		if !(n > 0 || end) {
+			close(done)
+		} else {
+			if derr := s.deliver(gen, buf[:n], end, done); derr != nil {
 				s.close()
 				return false
 			}
@@ -372,12 +377,16 @@ func (s *session) respondInline() {
 		return
 	}
 	gen := s.gen
+	done := make(chan struct{})
+	s.readCancel, s.readDone = nil, done
 	s.mu.Unlock()
 	bp := pumpBufs.Get().(*[]byte)
 	n, end, _ := s.dev.dev.Read(pollCtx, (*bp)[:s.outputLimit(inlineMax)])
 	var err error
 	if n > 0 || end {
-		err = s.deliver(gen, (*bp)[:n], end)
+		err = s.deliver(gen, (*bp)[:n], end, done)
+	} else {
+		close(done)
 	}
 	pumpBufs.Put(bp)
 	if err != nil {
@@ -408,10 +417,13 @@ func (s *session) bumpGen() <-chan struct{} {
 }
 
 // deliver sends one chunk of device output unless it became void (device
-// clear or interrupted) since the read started.
-func (s *session) deliver(gen uint64, p []byte, end bool) error {
+// clear or interrupted) since the read started. It closes readDone, the
+// read's channel, once the session state accounts for the chunk and
+// before the (possibly blocking) network write.
+func (s *session) deliver(gen uint64, p []byte, end bool, readDone chan struct{}) error {
 	s.mu.Lock()
 	if s.gen != gen || s.clearing {
+		close(readDone)
 		s.mu.Unlock()
 		return nil
 	}
@@ -437,6 +449,7 @@ func (s *session) deliver(gen uint64, p []byte, end bool) error {
 	if end {
 		typ = MsgDataEnd
 	}
+	close(readDone)
 	s.syncW.Lock()
 	s.mu.Unlock()
 	h := Header{Type: typ, Param: id, Length: uint64(len(p))}
