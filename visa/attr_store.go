@@ -136,7 +136,7 @@ func (s *AttrStore) check(id Attr, v any, has bool) (any, error) {
 		return nil, s.nsup(op, id)
 	}
 	a := &attrTable[i]
-	if a.ReadOnly || readOnlyIn(id, s.class) {
+	if a.ReadOnlyIn(s.class) {
 		return nil, &Error{Status: VI_ERROR_ATTR_READONLY, Op: op, Msg: a.Name + " is read-only"}
 	}
 	cv, err := convertAttr(a, v)

@@ -226,6 +226,27 @@ func TestAttrScopes(t *testing.T) {
 	}
 }
 
+func TestAttrReadOnlyIn(t *testing.T) {
+	tests := []struct {
+		id    Attr
+		class ResourceClass
+		want  bool
+	}{
+		{VI_ATTR_GPIB_PRIMARY_ADDR, ClassINSTR, true},
+		{VI_ATTR_GPIB_PRIMARY_ADDR, ClassINTFC, false},
+		{VI_ATTR_GPIB_SECONDARY_ADDR, ClassINSTR, true},
+		{VI_ATTR_GPIB_SECONDARY_ADDR, ClassINTFC, false},
+		{VI_ATTR_TMO_VALUE, ClassINSTR, false},
+		{VI_ATTR_RSRC_NAME, ClassINSTR, true},
+		{VI_ATTR_RSRC_NAME, ClassINTFC, true},
+	}
+	for _, tc := range tests {
+		a, ok := LookupAttr(tc.id)
+		require.True(t, ok, tc.id.String())
+		assert.Equal(t, tc.want, a.ReadOnlyIn(tc.class), "%s on %s", a.Name, tc.class)
+	}
+}
+
 func TestDefaultAttr(t *testing.T) {
 	tests := []struct {
 		id    Attr

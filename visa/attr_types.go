@@ -227,6 +227,15 @@ func (a AttrInfo) Applies(intf InterfaceType, class ResourceClass) bool {
 	return false
 }
 
+// ReadOnlyIn reports whether sessions of the given resource class may not
+// set the attribute. It is ReadOnly except where VISA's access depends on
+// the class: VI_ATTR_GPIB_PRIMARY_ADDR and VI_ATTR_GPIB_SECONDARY_ADDR
+// name the device on an INSTR session (read-only) and set the board's own
+// address on an INTFC session.
+func (a AttrInfo) ReadOnlyIn(class ResourceClass) bool {
+	return a.ReadOnly || readOnlyIn(a.ID, class)
+}
+
 // IsEvent reports whether the attribute belongs to events rather than to
 // sessions.
 func (a AttrInfo) IsEvent() bool { return len(a.Events) > 0 }

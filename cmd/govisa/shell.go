@@ -292,6 +292,10 @@ func (s *shell) cmdAttr(arg string) error {
 		return err
 	}
 	if arg == "" {
+		class := visa.ClassINSTR
+		if info, err := r.Info(); err == nil {
+			class = info.ResourceClass
+		}
 		tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "VISA name\tConstant\tType\tAccess\tValue")
 		for _, a := range visa.Attrs() {
@@ -303,7 +307,7 @@ func (s *shell) cmdAttr(arg string) error {
 				continue // not an attribute of this session
 			}
 			access := "RW"
-			if a.ReadOnly {
+			if a.ReadOnlyIn(class) {
 				access = "RO"
 			}
 			fmt.Fprintf(tw, "%s\t0x%08X\t%s\t%s\t%s\n", a.Name, uint32(a.ID), a.Type, access, formatAttr(v))
