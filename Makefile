@@ -43,7 +43,7 @@ cross:
 test-gousb:
 	GO=$(GO) testdata/usbvm/check-gousb.sh
 
-## bench: every benchmark, each reporting its ratio to a bare TCP baseline measured in the same run
+## bench: every benchmark; protocol benchmarks report their ratio to a baseline from the same run (bare TCP, raw pty, raw bulk)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
 

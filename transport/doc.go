@@ -1,7 +1,9 @@
 // Package transport holds the contracts shared by every govisa transport.
 //
 // A transport package (socket, vxi11, hislip, usbtmc, asrl, gpib) holds the
-// client and the server side of one protocol. Both sides speak in bytes,
+// client side of one protocol and, where govisa can emulate it, a server or
+// simulator (linux-gpib has a simulated bus at the ioctl level; the usbtmc
+// kernel-driver path is client-only). Both sides speak in bytes,
 // END flags, status bytes and the sentinel errors defined here; none of them
 // imports package visa. The native backend in package visa maps these errors
 // to VISA status codes in one place.

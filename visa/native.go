@@ -91,7 +91,7 @@ func (*NativeDialer) Info() BackendInfo {
 		{Name: "ASRL INSTR", Usable: true},
 		{Name: "PRLGX-TCPIP/PRLGX-ASRL INTFC", Usable: true, Reason: "GPIBn::pad::INSTR goes through an open Prologix INTFC of board n"},
 		{Name: "GPIB INSTR (linux-gpib)", Usable: runtime.GOOS == "linux", Reason: gpibReason()},
-		{Name: "USB INSTR/RAW", Usable: runtime.GOOS == "linux", Reason: usbReason()},
+		usbCapability(),
 		{Name: "VXI, PXI, GPIB-VXI, VICP", Usable: false, Reason: "no transport (VI_ERROR_NSUP_OPER)"},
 		{Name: "runtime", Usable: true, Reason: runtime.GOOS + "/" + runtime.GOARCH},
 	}
@@ -110,11 +110,9 @@ func gpibReason() string {
 	return "needs the linux-gpib kernel driver and /dev/gpibN"
 }
 
-func usbReason() string {
-	if runtime.GOOS != "linux" {
-		return "USB needs libusb (gousb build tag) on this OS"
-	}
-	return "usbfs in pure Go, or the usbtmc kernel driver; needs write access to /dev/bus/usb (udev rule)"
+func usbCapability() Capability {
+	ok, how := host.Available()
+	return Capability{Name: "USB INSTR/RAW", Usable: ok, Reason: how}
 }
 
 func versionString(v uint32) string {

@@ -1,12 +1,18 @@
 // Command govisa is the govisa command-line tool: information about the
-// backends, one-shot queries, serving simulated instruments on the network,
-// and a demo.
+// backends, resource listing, one-shot queries, an interactive shell,
+// serving simulated instruments on the network, a benchmark, the
+// conformance suite against any resource, and a demo.
 //
 //	govisa info
 //	govisa list [QUERY]
 //	govisa query [--timeout 2s] [--backend @sim] RESOURCE COMMAND
+//	govisa shell [--backend @sim]
 //	govisa serve [--socket 127.0.0.1:5025]
+//	govisa bench [--json] RESOURCE
+//	govisa conformance [--json] RESOURCE
 //	govisa demo
+//
+// Each command prints its flags with -h.
 package main
 
 import (

@@ -7,8 +7,10 @@
 // [transport.Device].
 //
 // How the bytes reach a real instrument lives in sub-packages: usbfs (Linux
-// /dev/bus/usb through ioctls, pure Go, with sysfs enumeration) and kdriver
-// (the Linux usbtmc kernel driver, /dev/usbtmcN). The engine itself has no
+// /dev/bus/usb through ioctls, pure Go, with sysfs enumeration), kdriver
+// (the Linux usbtmc kernel driver, /dev/usbtmcN) and gousb (libusb through
+// cgo, only in builds with -tags gousb, for macOS and Windows); package host
+// picks one. The default build has no libusb. The engine itself has no
 // operating-system code, so it is tested against [Device] in process.
 //
 // The codec ([AppendMsgOut], [AppendRequestIn], [ParseBulkInHeader],

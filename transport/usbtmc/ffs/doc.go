@@ -7,7 +7,8 @@
 // Pi Zero, for instance) it turns the board into a USBTMC instrument.
 //
 // [Descriptors] and [Strings] build the FunctionFS blocks and are portable;
-// [Serve] and [SetupGadget] are Linux-only.
+// [Serve], [Gadget] (Create, Bind), [FirstUDC] and [ConfigfsRoot] are
+// Linux-only.
 package ffs
 
 import (

@@ -11,6 +11,9 @@ import (
 	"github.com/govisa/govisa/transport/usbtmc/gousb"
 )
 
+// Available reports whether this build reaches USB devices, and how.
+func Available() (bool, string) { return true, "libusb through gousb (cgo build with -tags gousb)" }
+
 // Open opens a USB INSTR resource through libusb (gousb build tag).
 // Sessions of this process to the same interface share one connection.
 func Open(ctx context.Context, m Match, opts ...usbtmc.Option) (transport.Conn, error) {

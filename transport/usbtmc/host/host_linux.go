@@ -19,6 +19,11 @@ import (
 // Root is the sysfs directory Open enumerates (a variable for tests).
 var Root = usbfs.SysfsRoot
 
+// Available reports whether this build reaches USB devices, and how.
+func Available() (bool, string) {
+	return true, "usbfs in pure Go (needs write access to /dev/bus/usb: a udev rule), else the usbtmc kernel driver's /dev/usbtmcN"
+}
+
 // Open opens a USB INSTR resource: the first USBTMC interface matching m.
 // It prefers usbfs and falls back to /dev/usbtmcN when usbfs is not
 // permitted and the kernel driver owns the interface. Sessions of this

@@ -27,3 +27,7 @@ func OpenRaw(ctx context.Context, m Match, opts ...usbtmc.Option) (transport.Con
 
 // Resources lists nothing without a USB path.
 func Resources() []string { return nil }
+
+// Available reports whether this build reaches USB devices, and how (or
+// why not).
+func Available() (bool, string) { return false, errNoUSB.Error() }
