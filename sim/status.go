@@ -14,6 +14,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the entry as SYSTem:ERRor? reports it.
 func (e *Error) Error() string { return e.String() }
 
 // String formats the entry as SYSTem:ERRor? returns it.

@@ -239,6 +239,7 @@ type TooLargeError struct {
 	Max    uint64
 }
 
+// Error names the message type, its announced length and the limit.
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("hislip: %v payload of %d bytes exceeds the maximum of %d", e.Header.Type, e.Header.Length, e.Max)
 }

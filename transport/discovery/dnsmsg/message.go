@@ -23,6 +23,8 @@ const (
 	TypeANY  Type = 255
 )
 
+// String returns the record type's mnemonic ("A", "PTR"), or TYPEn for
+// types without one.
 func (t Type) String() string {
 	switch t {
 	case TypeA:
