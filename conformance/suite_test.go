@@ -107,12 +107,6 @@ func requirePass(t *testing.T, run func() conformance.Report, kf known, wantNA .
 var socketNA = []string{"read/end", "write/send-end", "block/indefinite", "device/clear",
 	"status/stb-mav", "status/trigger", "event/srq-queue", "event/srq-handler", "lock/device"}
 
-// Defects the suite found in code outside this package (reported).
-const (
-	// bugHiSLIPLockWait showed once, in a CI-like run on a loaded machine.
-	bugHiSLIPLockWait = "flaky: hislip: a session waiting for an exclusive lock was not granted it on release (overlapped mode)"
-)
-
 func TestSuiteSOCKET(t *testing.T) {
 	s := serveSocket(t, sim.NewTestInstrument())
 	requirePass(t, func() conformance.Report { return runSuite(t, testDialer{}, s.name, s.proxy.DropAll) }, nil, socketNA...)
@@ -130,8 +124,7 @@ func TestSuiteHiSLIPSynchronized(t *testing.T) {
 
 func TestSuiteHiSLIPOverlapped(t *testing.T) {
 	s := serveHiSLIP(t, sim.NewTestInstrument())
-	requirePass(t, func() conformance.Report { return runSuite(t, testDialer{overlapped: true}, s.name, s.proxy.DropAll) }, known{
-		"lock/exclusive": bugHiSLIPLockWait})
+	requirePass(t, func() conformance.Report { return runSuite(t, testDialer{overlapped: true}, s.name, s.proxy.DropAll) }, nil)
 }
 
 var _ transport.Device = (*sim.TestInstrument)(nil)

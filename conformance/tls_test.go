@@ -47,13 +47,9 @@ func TestSuiteHiSLIPTLS(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, c.Encrypted())
 			require.NoError(t, c.Close())
-			kf := known{}
-			if overlapped {
-				kf["lock/exclusive"] = bugHiSLIPLockWait
-			}
 			requirePass(t, func() conformance.Report {
 				return runSuite(t, testDialer{overlapped: overlapped, tls: cfg}, s.name, s.proxy.DropAll)
-			}, kf)
+			}, nil)
 		})
 	}
 }
