@@ -18,14 +18,15 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("query", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	timeout := fs.Duration("timeout", 2*time.Second, "I/O timeout (VI_ATTR_TMO_VALUE)")
-	backend := fs.String("backend", "", `backend: "" (native), "@sim", "file.yaml@sim", ...`)
+	var rf rmFlags
+	rf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return errors.New("usage: govisa query [--timeout D] [--backend X] RESOURCE COMMAND")
+		return errors.New("usage: govisa query [--timeout D] [--backend X] [--trace] RESOURCE COMMAND")
 	}
-	rm, err := visa.NewResourceManager(*backend)
+	rm, err := rf.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,8 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	backend := fs.String("backend", "", `backend: "" (native), "@sim", ...`)
+	var rf rmFlags
+	rf.register(fs)
 	network := fs.Bool("network", false, "also search the network (mDNS/DNS-SD and the VXI-11 portmapper probe); native backend only")
 	ifaces := fs.String("iface", "", "with --network: comma-separated interfaces to search (default: all multicast/broadcast-capable)")
 	timeout := fs.Duration("timeout", time.Second, "how long network discovery listens for answers")
@@ -57,7 +59,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var rm *visa.ResourceManager
 	var err error
 	if *network {
-		if *backend != "" && *backend != "@go" {
+		if rf.backend != "" && rf.backend != "@go" {
 			return errors.New("--network needs the native backend")
 		}
 		d := visa.NewNativeDialer()
@@ -65,9 +67,9 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *ifaces != "" {
 			d.Discovery.Interfaces = strings.Split(*ifaces, ",")
 		}
-		rm, err = visa.NewResourceManagerFor(visa.NewConnLibrary(d, nil))
+		rm, err = visa.NewResourceManagerFor(rf.wrap(visa.NewConnLibrary(d, nil), stderr))
 	} else {
-		rm, err = visa.NewResourceManager(*backend)
+		rm, err = rf.open(stderr)
 	}
 	if err != nil {
 		return err

@@ -28,12 +28,18 @@ func (f *rmFlags) open(stderr io.Writer) (*visa.ResourceManager, error) {
 	if err != nil {
 		return nil, err
 	}
+	return visa.NewResourceManagerFor(f.wrap(lib, stderr))
+}
+
+// wrap traces lib to stderr when --trace is given, or as GOVISA_TRACE asks.
+func (f *rmFlags) wrap(lib visa.Library, stderr io.Writer) visa.Library {
 	if f.trace {
-		lib = visa.NewTraceLibrary(lib, slog.New(slog.NewTextHandler(stderr, nil)))
-	} else if _, traced := lib.(*visa.TraceLibrary); !traced {
-		lib = visa.TraceFromEnv(lib)
+		return visa.NewTraceLibrary(lib, slog.New(slog.NewTextHandler(stderr, nil)))
 	}
-	return visa.NewResourceManagerFor(lib)
+	if _, traced := lib.(*visa.TraceLibrary); traced {
+		return lib
+	}
+	return visa.TraceFromEnv(lib)
 }
 
 // isTerminal reports whether w is a terminal (a character device), the

@@ -160,6 +160,15 @@ func TestCLITools(t *testing.T) {
 		assert.Contains(t, stderr, "msg=viWrite")
 		assert.Contains(t, stderr, "status=VI_SUCCESS")
 
+		// query and list take --trace too.
+		qout, stderr, code := runBin(t, bin, "", "query", "--trace", sock, "*IDN?")
+		require.Equal(t, 0, code, stderr)
+		assert.True(t, strings.HasPrefix(qout, "govisa,"), qout)
+		assert.Contains(t, stderr, "msg=viRead")
+		_, stderr, code = runBin(t, bin, "", "list", "--trace", "--backend", "@sim", "?*::SOCKET")
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stderr, "msg=viFindRsrc")
+
 		// GOVISA_TRACE=json does the same for every command, as JSON.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
