@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -97,7 +98,10 @@ func netnsHelperMain() int {
 		return 0
 	case "find":
 		var r netnsResult
-		opts := Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 400 * time.Millisecond}
+		// Queries repeat every 100 ms at first (not after RFC 6762's 1 s):
+		// a datagram lost while a fresh veth settles must not empty a
+		// short browse.
+		opts := Options{Interfaces: []string{iface}, Network: "udp4", Timeout: 400 * time.Millisecond, QueryInterval: 100 * time.Millisecond}
 		var err error
 		if r.Find, err = Find(context.Background(), opts); err != nil {
 			r.Err = err.Error()
@@ -106,7 +110,7 @@ func netnsHelperMain() int {
 		if r.Probe, err = ProbeVXI11(context.Background(), opts); err != nil {
 			r.Err += err.Error()
 		}
-		opts.Network, opts.Services = "udp6", []string{ServiceHiSLIP}
+		opts.Network, opts.Services, opts.Timeout = "udp6", []string{ServiceHiSLIP}, 600*time.Millisecond
 		if r.V6, err = BrowseMDNS(context.Background(), opts); err != nil {
 			r.Err += err.Error()
 		}
@@ -154,12 +158,31 @@ func TestNetnsMulticast(t *testing.T) {
 		// waiting for the link-local ones to appear.
 		{"-n", nsA, "addr", "add", "fd00:231:77::1/64", "dev", "gva0", "nodad"},
 		{"-n", nsB, "addr", "add", "fd00:231:77::2/64", "dev", "gvb0", "nodad"},
+		// No duplicate address detection: the link-local addresses that
+		// IPv6 multicast leaves from are then usable as soon as the link
+		// is up, instead of tentative for a second or two.
+		{"netns", "exec", nsA, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/gva0/accept_dad"},
+		{"netns", "exec", nsB, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/gvb0/accept_dad"},
 		{"-n", nsA, "link", "set", "gva0", "up"},
 		{"-n", nsB, "link", "set", "gvb0", "up"},
 		{"-n", nsA, "link", "set", "lo", "up"},
 		{"-n", nsB, "link", "set", "lo", "up"},
 	} {
 		require.NoError(t, ip(args...))
+	}
+	// A query sent while an address is still tentative is lost; with DAD
+	// off this wait should end at once.
+	for _, nd := range [][2]string{{nsA, "gva0"}, {nsB, "gvb0"}} {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, err := exec.Command("ip", "-n", nd[0], "-6", "addr", "show", "dev", nd[1], "tentative").Output()
+			require.NoError(t, err)
+			if len(bytes.TrimSpace(out)) == 0 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "IPv6 addresses of %s still tentative: %s", nd[1], out)
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
