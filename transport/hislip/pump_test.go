@@ -74,11 +74,15 @@ func readBlock(t *testing.T, c *Client, n int) {
 	}
 }
 
-// handOffDev answers "Q?" with "A\n" and holds the first response it hands
-// to the server (ignoring cancellation) until its status byte has been
-// read: the device's MAV is then already clear while the server has not
-// sent the response yet, the moment a loaded machine can stretch.
+// handOffDev answers "Q?" with "A\n" and holds the response until its
+// status byte has been read, 20 ms later; a loaded machine can stretch both
+// moments. inDevice keeps it queued in the device (device MAV set, nothing
+// for the server to read yet); otherwise the first Read takes it out of the
+// device and then holds it, ignoring cancellation (device MAV clear, the
+// server not yet told).
 type handOffDev struct {
+	inDevice bool
+
 	mu      sync.Mutex
 	out     []byte
 	wake    chan struct{}
@@ -94,19 +98,31 @@ func (d *handOffDev) Write(_ context.Context, p []byte, end bool) error {
 		close(d.wake)
 		d.wake = make(chan struct{})
 		d.mu.Unlock()
+		if d.inDevice {
+			close(d.held)
+		}
 	}
 	return nil
 }
 
 func (d *handOffDev) Read(ctx context.Context, p []byte) (int, bool, error) {
+	if d.inDevice {
+		select {
+		case <-d.release:
+		case <-ctx.Done():
+			return 0, false, transport.NetError("read", ctx.Err())
+		}
+	}
 	for {
 		d.mu.Lock()
 		if d.out != nil {
 			n := copy(p, d.out)
 			d.out = nil
 			d.mu.Unlock()
-			close(d.held)
-			<-d.release
+			if !d.inDevice {
+				close(d.held)
+				<-d.release
+			}
 			return n, true, nil
 		}
 		w := d.wake
@@ -132,12 +148,14 @@ func (d *handOffDev) ReadSTB(context.Context) (byte, error) {
 func (d *handOffDev) Clear(context.Context) error   { return nil }
 func (d *handOffDev) Trigger(context.Context) error { return nil }
 
-// TestStatusDuringHandOff: a status query that arrives while the server
-// holds a response it read from the device but has not sent reports MAV.
+// TestStatusDuringHandOff: a status query that arrives while a response is
+// on its way from the device to the client (still queued in the device, or
+// read by the server and not yet sent) reports MAV.
 func TestStatusDuringHandOff(t *testing.T) {
-	for _, ov := range []bool{false, true} {
-		t.Run(fmt.Sprintf("overlapped=%v", ov), func(t *testing.T) {
-			dev := &handOffDev{wake: make(chan struct{}), held: make(chan struct{}), release: make(chan struct{})}
+	for _, tc := range []struct{ ov, inDevice bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		ov := tc.ov
+		t.Run(fmt.Sprintf("overlapped=%v/inDevice=%v", ov, tc.inDevice), func(t *testing.T) {
+			dev := &handOffDev{inDevice: tc.inDevice, wake: make(chan struct{}), held: make(chan struct{}), release: make(chan struct{})}
 			srv := NewServer(map[string]transport.Device{"hislip0": dev})
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {

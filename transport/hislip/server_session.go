@@ -63,7 +63,7 @@ type session struct {
 	srvNextID      uint32 // overlapped-mode server MessageIDs
 	srvLastSent    uint32
 	srvSent        bool
-	readCancel     context.CancelFunc // cancels the pump's current device read
+	readCancel     context.CancelFunc // cancels the current device read (nil for the sync goroutine's non-blocking one)
 	// readDone is closed when the current device read returned and what
 	// it returned is accounted for (deliver updated the state): the
 	// device's MAV and the server's can then not both look false for
@@ -310,7 +310,7 @@ func (s *session) readOutput(ctx context.Context, buf []byte) bool {
 		s.mu.Unlock()
 		n, end, err := s.dev.dev.Read(rctx, buf[:lim])
 		rcancel()
-		if !(n > 0 || end) {
+		if n == 0 && !end {
 			close(done)
 		} else {
 			if derr := s.deliver(gen, buf[:n], end, done); derr != nil {
